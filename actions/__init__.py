@@ -1,0 +1,1 @@
+"""Rasa SDK action server: custom actions, one module per concern."""

@@ -1,0 +1,1 @@
+"""Rasa-side runtime of the discreet help-seeking assistant."""

@@ -1,0 +1,1 @@
+"""Input channels: where a user's message enters. Shared helpers in `common`."""

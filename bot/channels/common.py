@@ -1,0 +1,139 @@
+"""What every channel does the same way: validate, answer, never stay silent, erase.
+
+Channels call `answer()` instead of Rasa's `on_new_message` directly, so that a
+failure anywhere (action server down, Redis down, a bug) still gives the person
+a reply with the right hotlines, and nothing they wrote reaches a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Awaitable, Callable, Dict, List, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.config import PROJECT_ROOT, settings
+from bot.hotlines import route_messages
+from bot.nlu.quick_exit import is_quick_exit
+from bot.nlu.safety_net import CrisisRule, crisis_intent_for, load_rules
+from bot.stores import erase_conversation
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# C0 controls other than tab, newline and carriage return, plus DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SENDER = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
+
+
+class BadRequest(ValueError):
+    """A request we refuse, with the HTTP status and a message safe to show."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def check_text(text: Any) -> str:
+    """A usable message text, or BadRequest saying plainly what is wrong."""
+    if not isinstance(text, str):
+        raise BadRequest(400, "'message' must be a string.")
+    if not text.strip():
+        raise BadRequest(400, "'message' is empty.")
+    limit = settings().max_message_chars
+    if len(text) > limit:
+        raise BadRequest(413, f"'message' is longer than {limit} characters.")
+    if _CONTROL.search(text):
+        raise BadRequest(400, "'message' contains control characters.")
+    return text
+
+
+def check_sender(sender: Any) -> str:
+    """A usable conversation id (1-128 letters, digits or _.:@+-)."""
+    if not isinstance(sender, str) or not _SENDER.match(sender):
+        raise BadRequest(400, "'sender' must be 1-128 letters, digits or _.:@+- characters.")
+    return sender
+
+
+@lru_cache(maxsize=1)
+def _crisis_rules() -> Tuple[CrisisRule, ...]:
+    return load_rules(PROJECT_ROOT / "data" / "safety_net.yml")
+
+
+def crisis_intent(text: str | None) -> str | None:
+    """Crisis intent from the safety-net phrases alone (no model needed)."""
+    return crisis_intent_for(text, _crisis_rules()) if text else None
+
+
+def core_messages(region: str | None = None) -> List[str]:
+    """The core hotlines, for errors where we know nothing about the message."""
+    return route_messages([], region)
+
+
+@dataclass
+class Answer:
+    """What a channel sends back: Rasa's message dicts, plus whether it was an exit."""
+
+    messages: List[Dict[str, Any]]
+    quick_exit: bool
+
+
+async def answer(
+    app: Any,
+    on_new_message: OnNewMessage,
+    text: str,
+    sender_id: str,
+    channel: str,
+    metadata: Dict[str, Any] | None = None,
+) -> Answer:
+    """Run one message through Rasa and always return something to send."""
+    collector = CollectingOutputChannel()
+    failed = False
+    try:
+        await on_new_message(
+            UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata)
+        )
+    except Exception as error:  # noqa: BLE001 - any failure must still answer
+        failed = True
+        # The exception's class only: messages of Rasa errors can quote user text.
+        logger.error(
+            "A %s message could not be processed (%s); sent the safety net.",
+            channel,
+            type(error).__name__,
+        )
+    exiting = is_quick_exit(text)
+    if exiting:
+        # The tracker store erases on save; this covers a failure before the save.
+        await erase_conversation(app.ctx.agent, sender_id)
+        return Answer(collector.messages, True)
+    messages = collector.messages
+    if not messages or failed:
+        texts = await _safety_net(app, text, sender_id, failed)
+        messages = [{"recipient_id": sender_id, "text": t} for t in texts]
+    return Answer(messages, False)
+
+
+async def _safety_net(app: Any, text: str, sender_id: str, failed: bool) -> List[str]:
+    """Route by what we know: the saved conversation, else the crisis phrases alone."""
+    region = None
+    intents: List[str | None] = []
+    try:
+        tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
+    except Exception as error:  # noqa: BLE001
+        logger.error("Could not read the conversation for the safety net (%s).", type(error).__name__)
+        tracker = None
+    if tracker is not None:
+        region = tracker.get_slot("region")
+        if not failed:
+            intents = [
+                (e.parse_data.get("intent") or {}).get("name")
+                for e in reversed(tracker.events)
+                if getattr(e, "type_name", "") == "user"
+            ]
+    if failed or not intents:
+        intents = [crisis_intent(text)]
+    return route_messages(intents, region)

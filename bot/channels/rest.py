@@ -1,0 +1,82 @@
+"""REST channel at /webhooks/rest/webhook: Rasa's JSON format, made safe.
+
+Replaces Rasa's `rest` channel, which logs the user's text at ERROR when
+processing fails and answers nothing when an action fails. Request:
+{"sender": "<id>", "message": "<text>"}; response: a JSON list of
+{"recipient_id", "text", "buttons"?}. Bad requests get a 4xx JSON object with
+`error` and, so nobody is left without help, `messages` with the core hotlines.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+from rasa.core.channels.channel import InputChannel
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import BadRequest, OnNewMessage, answer, check_sender, check_text, core_messages
+from bot.config import settings
+from bot.privacy import install_output_guards
+
+
+def error_response(error: BadRequest) -> HTTPResponse:
+    """A 4xx with a plain message and the core hotlines."""
+    return response.json(
+        {"error": error.message, "messages": [{"text": t} for t in core_messages()]}, status=error.status
+    )
+
+
+def parse_json_body(request: Request) -> Any:
+    """The request's JSON body, or BadRequest for every way it can be malformed."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise BadRequest(415, "Send JSON with Content-Type: application/json.")
+    # Room for JSON quoting around the longest allowed message.
+    if len(request.body) > settings().max_message_chars * 6 + 1024:
+        raise BadRequest(413, "The request is too large.")
+    try:
+        return json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest(400, "The request is not valid UTF-8.") from None
+    except ValueError:
+        raise BadRequest(400, "The request is not valid JSON.") from None
+
+
+class SafeRestInput(InputChannel):
+    """Rasa's REST channel contract, with validation, safety net and no text in logs."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> SafeRestInput:
+        """Called by Rasa at start-up; also installs the output guards."""
+        install_output_guards()
+        return cls()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Routes: GET / (health) and POST /webhook."""
+        blueprint = Blueprint("safe_rest", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = parse_json_body(request)
+                if not isinstance(body, dict):
+                    raise BadRequest(400, "Send a JSON object with 'sender' and 'message'.")
+                sender = check_sender(body.get("sender"))
+                text = check_text(body.get("message"))
+            except BadRequest as error:
+                return error_response(error)
+            result = await answer(request.app, on_new_message, text, sender, self.name())
+            return response.json(result.messages)
+
+        return blueprint

@@ -1,0 +1,1 @@
+"""Custom NLU components: deterministic rules that must not depend on the model."""

@@ -1,0 +1,137 @@
+"""Crisis safety net: phrase rules from data/safety_net.yml that override the model.
+
+Danger, suicide and child-exploitation wording must reach the right answer even
+when the classifier is unsure or distracted by another topic in the same message,
+so this runs after the classifier (and after FallbackClassifier) and wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Tuple
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.config import PROJECT_ROOT
+from bot.nlu.override import override_intent
+from bot.text import contains_phrase, normalise
+
+logger = logging.getLogger(__name__)
+
+AGES = range(5, 18)
+
+
+class SafetyNetError(ValueError):
+    """data/safety_net.yml is malformed."""
+
+
+def _expand(phrase: str) -> List[str]:
+    """Normalise a phrase and expand the {age} placeholder into 5..17."""
+    if "{age}" in phrase:
+        return [normalise(phrase.replace("{age}", str(age))) for age in AGES]
+    return [normalise(phrase)]
+
+
+@dataclass(frozen=True)
+class CrisisRule:
+    """One crisis intent's phrases and all-of groups, already normalised."""
+
+    intent: str
+    phrases: Tuple[str, ...]
+    all_of: Tuple[Tuple[str, ...], ...]
+
+    def matches(self, words: str) -> bool:
+        """Whether a normalised message triggers this rule."""
+        if any(contains_phrase(words, p) for p in self.phrases):
+            return True
+        return bool(self.all_of) and all(
+            any(contains_phrase(words, p) for p in group) for group in self.all_of
+        )
+
+
+def load_rules(path: Path) -> Tuple[CrisisRule, ...]:
+    """Parse the safety-net file, in priority order."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise SafetyNetError(f"cannot read {path}: {error}") from error
+    if not isinstance(raw, dict) or not raw:
+        raise SafetyNetError(f"{path}: expected crisis intents with phrases")
+    rules = []
+    for intent, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise SafetyNetError(f"{path}: '{intent}' must have 'phrases' and/or 'all_of'")
+        phrases = tuple(p for raw_p in spec.get("phrases") or [] for p in _expand(str(raw_p)))
+        groups = tuple(
+            tuple(p for raw_p in group for p in _expand(str(raw_p)))
+            for group in spec.get("all_of") or []
+        )
+        if not phrases and not groups:
+            raise SafetyNetError(f"{path}: '{intent}' has no phrases")
+        rules.append(CrisisRule(str(intent), tuple(p for p in phrases if p), groups))
+    return tuple(rules)
+
+
+def crisis_intent_for(text: str, rules: Sequence[CrisisRule]) -> str | None:
+    """The first crisis intent whose rule matches the text, if any."""
+    words = normalise(text)
+    for rule in rules:
+        if rule.matches(words):
+            return rule.intent
+    return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class CrisisSafetyNet(GraphComponent, IntentClassifier):
+    """Overrides the predicted intent when the message matches a crisis rule."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """`rules`: path of the safety-net file, relative to the project root."""
+        return {"rules": "data/safety_net.yml"}
+
+    def __init__(self, rules: Sequence[CrisisRule]) -> None:
+        self.rules = tuple(rules)
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisSafetyNet:
+        """Load the rules when the model loads, so edits apply on restart."""
+        path = Path(config["rules"])
+        return cls(load_rules(path if path.is_absolute() else PROJECT_ROOT / path))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Replace the intent with the matched crisis intent (confidence 1.0)."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # an explicit payload already names its intent
+            intent = crisis_intent_for(text, self.rules)
+            current = (message.get(INTENT) or {}).get("name")
+            if intent and intent != current:
+                override_intent(message, intent)
+                logger.debug("Crisis safety net routed a message to %s.", intent)
+        return messages
+
+    def process_training_data(self, training_data: Any) -> Any:
+        """Nothing to learn."""
+        return training_data
+
+
+__all__ = ["CrisisSafetyNet", "CrisisRule", "crisis_intent_for", "load_rules"]

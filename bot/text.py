@@ -1,0 +1,24 @@
+"""Text normalisation shared by every exact-match rule (quick exit, crisis, region)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, fold accents and apostrophes, turn punctuation into single spaces.
+
+    "He's got a KNIFE!!" -> "hes got a knife"; "Quick-Exit." -> "quick exit".
+    Apostrophes are dropped (not spaced) so "don't" and "dont" match alike.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    folded = folded.lower().replace("'", "").replace("\u2019", "")
+    return _NOT_WORD.sub(" ", folded).strip()
+
+
+def contains_phrase(normalised_text: str, normalised_phrase: str) -> bool:
+    """Whole-word containment of an already-normalised phrase."""
+    return f" {normalised_phrase} " in f" {normalised_text} "

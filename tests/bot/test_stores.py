@@ -1,0 +1,140 @@
+"""Tracker and lock stores: expiry, erasure on quick exit, Redis and its outages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Iterator
+
+import pytest
+import redis
+from rasa.core.lock import TicketLock
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import stores
+from bot.config import PROJECT_ROOT
+from bot.stores import EphemeralLockStore, EphemeralTrackerStore
+from tests import servers
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+CANARY = "canary-zx81-store"
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.new_event_loop().run_until_complete(coroutine)
+
+
+def tracker_with(sender: str, text: str, intent: str, region: str = "UK") -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    tracker.update(UserUttered(text, {"name": intent, "confidence": 1.0}))
+    tracker.update(SlotSet("region", region))
+    return tracker
+
+
+@pytest.fixture()
+def memory_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "0.01")  # 0.6 seconds
+    stores._shared.clear()
+    yield
+    stores._shared.clear()
+
+
+@pytest.fixture()
+def redis_env(monkeypatch: pytest.MonkeyPatch, redis_server: servers.Server) -> Iterator[redis.Redis]:
+    url = f"redis://127.0.0.1:{redis_server.port}/1"
+    monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "0.05")  # 3 seconds
+    stores._shared.clear()
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    stores._shared.clear()
+
+
+def test_memory_store_keeps_a_conversation_then_forgets_it_when_idle(memory_env: None) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("alice", CANARY, "faq")))
+    kept = run(store.retrieve("alice"))
+    assert kept is not None and kept.get_slot("region") == "UK"
+    time.sleep(0.8)
+    assert run(store.retrieve("alice")) is None
+    assert list(run(store.keys())) == []
+
+
+def test_memory_sweeper_frees_idle_conversations_without_any_request(memory_env: None) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("bob", CANARY, "faq")))
+    deadline = time.monotonic() + 5
+    while store.kv.memory._items and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert store.kv.memory._items == {}
+
+
+def test_saving_a_quick_exit_erases_instead(memory_env: None) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("carol", CANARY, "faq")))
+    exiting = tracker_with("carol", "exit", "quick_exit")
+    run(store.save(exiting))
+    assert run(store.retrieve("carol")) is None
+    assert CANARY not in repr(store.kv.memory._items)
+
+
+def test_redis_store_sets_expiry_and_refreshes_it(redis_env: redis.Redis) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("dave", CANARY, "faq")))
+    key = EphemeralTrackerStore.PREFIX + "dave"
+    assert 0 < redis_env.pttl(key) <= 3000
+    time.sleep(1.5)
+    run(store.save(tracker_with("dave", "again", "faq")))
+    assert redis_env.pttl(key) > 2000
+    time.sleep(3.2)
+    assert not redis_env.exists(key)
+    assert run(store.retrieve("dave")) is None
+
+
+def test_redis_store_overwrites_rather_than_merging(redis_env: redis.Redis) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("erin", CANARY, "faq")))
+    run(store.save(DialogueStateTracker("erin", DOMAIN.slots)))
+    assert CANARY.encode() not in redis_env.get(EphemeralTrackerStore.PREFIX + "erin")
+
+
+def test_redis_quick_exit_removes_the_key(redis_env: redis.Redis) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("frank", CANARY, "faq")))
+    run(store.save(tracker_with("frank", "exit", "quick_exit")))
+    assert redis_env.keys("*") == []
+
+
+def test_lock_store_in_redis_expires(redis_env: redis.Redis) -> None:
+    locks = EphemeralLockStore()
+    locks.save_lock(TicketLock("gina"))
+    key = EphemeralLockStore.PREFIX + "gina"
+    assert 0 < redis_env.pttl(key) <= stores.LOCK_TTL_SECONDS * 1000
+    assert locks.get_lock("gina") is not None
+    locks.delete_lock("gina")
+    assert not redis_env.exists(key)
+
+
+def test_unreachable_redis_falls_back_to_expiring_memory_with_one_clean_log_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{servers.free_port()}/0")
+    monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "0.01")
+    stores._shared.clear()
+    store = EphemeralTrackerStore(DOMAIN)
+    with caplog.at_level(logging.INFO):
+        run(store.save(tracker_with("hank", CANARY, "faq")))
+        assert run(store.retrieve("hank")).get_slot("region") == "UK"
+        run(store.save(tracker_with("hank", CANARY, "faq")))
+    errors = [r for r in caplog.records if r.name == "bot.stores"]
+    assert len(errors) == 1 and "Redis is unreachable" in errors[0].getMessage()
+    assert "hank" not in caplog.text and CANARY not in caplog.text
+    time.sleep(0.8)
+    assert store.kv.memory.get(EphemeralTrackerStore.PREFIX + "hank") is None
+    stores._shared.clear()

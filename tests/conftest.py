@@ -1,0 +1,113 @@
+"""Shared fixtures: real servers and a real trained model, started once per run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Dict, Iterator
+
+import pytest
+
+from bot.config import PROJECT_ROOT, settings
+from tests import servers
+
+RESULTS = PROJECT_ROOT / "results"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Each test sees the environment it sets (settings are cached per process)."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    if not servers.MODEL.exists():
+        pytest.fail("No trained model: run `make train` (make test does it first).")
+    return servers.MODEL
+
+
+@pytest.fixture(scope="session")
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    event_loop = asyncio.new_event_loop()
+    yield event_loop
+    event_loop.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(logs_dir: Path) -> Iterator[servers.Server]:
+    server = servers.start_redis(logs_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def action_server(logs_dir: Path) -> Iterator[servers.Server]:
+    server = servers.start_action_server(logs_dir)
+    yield server
+    server.stop()
+
+
+def load_agent_like_rasa_run(model: Path, action_port: int, loop: asyncio.AbstractEventLoop,
+                             env: Dict[str, str]) -> Any:
+    """Load the model with endpoints.yml, as `rasa run` does, in this process."""
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    os.environ.update({"ACTION_PORT": str(action_port), **env})
+    settings.cache_clear()
+    endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
+    return loop.run_until_complete(load_agent(model_path=str(model), endpoints=endpoints))
+
+
+@pytest.fixture(scope="session")
+def agent(model_path: Path, action_server: servers.Server, loop: asyncio.AbstractEventLoop) -> Any:
+    """The real model, real stores from endpoints.yml (in memory), real action server."""
+    os.environ.pop("REDIS_URL", None)
+    return load_agent_like_rasa_run(model_path, action_server.port, loop, {})
+
+
+@pytest.fixture()
+def app(agent: Any) -> Any:
+    """The bit of a Sanic app our channels use: `app.ctx.agent`."""
+    return SimpleNamespace(ctx=SimpleNamespace(agent=agent))
+
+
+@pytest.fixture(scope="session")
+def rasa_memory(logs_dir: Path, model_path: Path, action_server: servers.Server) -> Iterator[servers.Server]:
+    """A Rasa server as `make run` starts it (in-memory store), with the HTTP API on."""
+    server = servers.start_rasa(logs_dir, "rasa-memory", action_server.port,
+                                {"RASA_API_TOKEN": "test-token"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_pair(logs_dir: Path, model_path: Path, action_server: servers.Server,
+              redis_server: servers.Server) -> Iterator[tuple]:
+    """Two Rasa servers sharing one Redis, with a short expiry for the expiry test."""
+    env = {"REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0", "CONVERSATION_TTL_MINUTES": "0.1"}
+    first = servers.start_rasa(logs_dir, "rasa-redis-a", action_server.port, env, wait=False)
+    second = servers.start_rasa(logs_dir, "rasa-redis-b", action_server.port, env, wait=False)
+    for server in (first, second):
+        servers.wait_for_http(server, "/webhooks/rest/")
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_no_actions(logs_dir: Path, model_path: Path) -> Iterator[servers.Server]:
+    """A Rasa server whose action server is down (nothing listens on its port)."""
+    server = servers.start_rasa(logs_dir, "rasa-no-actions", servers.free_port())
+    yield server
+    server.stop()

@@ -1,0 +1,141 @@
+"""Whole conversations through the real model, stores and action server, in process.
+
+Runs messages the way our channels do (`bot.channels.common.answer`) so the
+stores can be inspected directly: Rasa's own tracker endpoint would create an
+empty conversation for an unknown id and prove nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, List
+
+import pytest
+
+from bot.channels.common import answer
+from bot.stores import EphemeralLockStore, EphemeralTrackerStore
+
+CANARY = "canary-7Q4v-conversation"
+
+
+def new_sender() -> str:
+    return "test-" + uuid.uuid4().hex[:12]
+
+
+def say(app: Any, loop: Any, sender: str, text: str) -> List[str]:
+    result = loop.run_until_complete(answer(app, app.ctx.agent.handle_message, text, sender, "rest"))
+    return [m.get("text", "") for m in result.messages]
+
+
+def store_of(agent: Any) -> EphemeralTrackerStore:
+    return agent.tracker_store._tracker_store
+
+
+def test_our_stores_are_the_ones_loaded_from_endpoints_yml(agent: Any) -> None:
+    # Rasa silently falls back to InMemoryTrackerStore when a custom store fails to import.
+    assert isinstance(store_of(agent), EphemeralTrackerStore)
+    assert isinstance(agent.lock_store, EphemeralLockStore)
+    assert store_of(agent).event_broker is None
+
+
+@pytest.mark.parametrize(
+    ("text", "first_number"),
+    [
+        ("he has a knife and hes coming for me", "911"),
+        ("pls help hes kicking the door in", "911"),
+        ("i really dont want to be alive anymore", "988"),
+        ("a grown man keeps asking my 13 yr old for pictures of her body", "1-800-843-5678"),
+    ],
+)
+def test_crisis_is_routed_in_the_first_reply(app: Any, loop: Any, text: str, first_number: str) -> None:
+    replies = say(app, loop, new_sender(), text)
+    assert first_number in replies[0]
+
+
+def test_danger_reply_starts_with_the_emergency_number(app: Any, loop: Any) -> None:
+    first = say(app, loop, new_sender(), "help he is hitting me right now")[0]
+    assert first.index("911") < first.index("1-800-799-7233")
+
+
+def test_danger_in_the_middle_of_another_topic_still_gets_the_emergency_number(app: Any, loop: Any) -> None:
+    sender = new_sender()
+    assert "debt" in " ".join(say(app, loop, sender, "what is debt bondage")).lower()
+    replies = say(app, loop, sender, "ok but right now he is here and he has a knife")
+    assert "911" in replies[0]
+
+
+def test_region_is_kept_for_the_conversation(app: Any, loop: Any) -> None:
+    sender = new_sender()
+    say(app, loop, sender, "i live in london")
+    replies = " ".join(say(app, loop, sender, "my husband hits me, who can i call"))
+    assert "0808 2000 247" in replies and "1-800-799-7233" not in replies
+    danger = say(app, loop, sender, "hes got a knife")
+    assert "999" in danger[0]
+
+
+def test_region_said_after_the_question_re_routes_it(app: Any, loop: Any) -> None:
+    sender = new_sender()
+    first = " ".join(say(app, loop, sender, "my boss took my passport and wont let me leave"))
+    assert "1-888-373-7888" in first
+    second = " ".join(say(app, loop, sender, "im in australia"))
+    assert "131 237" in second
+
+
+def test_greeting_asks_whether_it_is_safe_and_explains_exit(app: Any, loop: Any) -> None:
+    sender = new_sender()
+    greeting = " ".join(say(app, loop, sender, "hi"))
+    assert "safe to chat" in greeting and "exit" in greeting
+    assert "What would you like to know" in " ".join(say(app, loop, sender, "yes"))
+
+
+def test_not_safe_after_greeting_gets_emergency_number(app: Any, loop: Any) -> None:
+    sender = new_sender()
+    say(app, loop, sender, "hello")
+    assert "911" in say(app, loop, sender, "no")[0]
+
+
+def test_nonsense_gets_what_i_can_do_and_core_hotlines(app: Any, loop: Any) -> None:
+    replies = " ".join(say(app, loop, new_sender(), "qwzx plorb vvv"))
+    assert "I can answer questions" in replies
+    for number in ("911", "1-800-799-7233", "1-888-373-7888", "988"):
+        assert number in replies
+
+
+# ---- quick exit -------------------------------------------------------------
+
+def _stored_text(agent: Any) -> str:
+    return repr(store_of(agent).kv.memory._items)
+
+
+@pytest.mark.parametrize("exit_text", ["exit", "Quick exit!", "/quick_exit"])
+def test_quick_exit_erases_the_conversation_in_the_same_request(app: Any, agent: Any, loop: Any, exit_text: str) -> None:
+    sender = new_sender()
+    say(app, loop, sender, f"im in the uk and my name is {CANARY}")
+    assert loop.run_until_complete(store_of(agent).retrieve(sender)) is not None
+    assert CANARY in _stored_text(agent)
+
+    replies = say(app, loop, sender, exit_text)
+
+    assert len(replies) <= 1 and all(len(r) <= 40 for r in replies)
+    assert loop.run_until_complete(store_of(agent).retrieve(sender)) is None
+    assert CANARY not in _stored_text(agent) and sender not in _stored_text(agent)
+    assert agent.lock_store.get_lock(sender) is None
+
+
+def test_after_quick_exit_the_next_message_starts_a_new_conversation(app: Any, agent: Any, loop: Any) -> None:
+    sender = new_sender()
+    say(app, loop, sender, "i live in london")
+    say(app, loop, sender, "exit")
+    replies = " ".join(say(app, loop, sender, "my boss keeps my passport, who can help"))
+    assert "1-888-373-7888" in replies  # the UK region was forgotten
+    tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
+    assert tracker.get_slot("region") is None
+    assert len([e for e in tracker.events if e.type_name == "user"]) == 1
+
+
+def test_exit_inside_a_sentence_erases_nothing(app: Any, agent: Any, loop: Any) -> None:
+    sender = new_sender()
+    say(app, loop, sender, "i live in london")
+    say(app, loop, sender, "how do I exit a toxic relationship")
+    tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
+    assert tracker is not None and tracker.get_slot("region") == "UK"

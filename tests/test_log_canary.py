@@ -1,0 +1,83 @@
+"""Nothing a user writes reaches a log at the default level, on any path we can provoke.
+
+A unique canary is sent through every channel and failure (normal messages,
+crisis, quick exit, malformed requests, odd payloads, the action server down,
+a processing failure), then searched for in everything every server printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from bot.channels.common import answer
+from tests.servers import Server
+
+CANARY = "canaryQ9w7x"
+PHONE = "+15551234567"
+
+MESSAGES = [
+    f"hi my name is {CANARY} and my number is {PHONE}",
+    f"he has a knife {CANARY}",
+    f"i want to die {CANARY}",
+    f"im in london {CANARY}",
+    f"/faq{{\"x\": \"{CANARY}\"}}",
+    f"/danger_now{{\"region\": \"{CANARY}\"}}",
+    f"/{CANARY}",
+    f"/faq{{broken {CANARY}",
+    "exit",
+]
+BAD_BODIES = [
+    f'{{"sender": "a", "message": "{CANARY}'.encode(),
+    f'{{"sender": "{CANARY} {PHONE}", "message": "hi"}}'.encode(),
+    f'{{"sender": "a", "message": "{CANARY}\\u0001"}}'.encode(),
+    f'{{"sender": "a", "message": "{CANARY * 400}"}}'.encode(),
+]
+
+
+def _send_everything(server: Server) -> None:
+    for i, text in enumerate(MESSAGES):
+        requests.post(server.url + "/webhooks/rest/webhook",
+                      json={"sender": f"canary-{i}", "message": text}, timeout=60)
+    for body in BAD_BODIES:
+        requests.post(server.url + "/webhooks/rest/webhook", data=body,
+                      headers={"Content-Type": "application/json"}, timeout=60)
+
+
+def test_canary_never_reaches_server_logs(
+    rasa_memory: Server, rasa_no_actions: Server, rasa_pair: tuple, action_server: Server
+) -> None:
+    everyone = [rasa_memory, rasa_no_actions, *rasa_pair]
+    for server in everyone:
+        _send_everything(server)
+    for server in [*everyone, action_server]:
+        output = server.output()
+        assert output.strip(), f"{server.name} printed nothing; the capture is broken"
+        assert CANARY not in output, f"{server.name} logged user text:\n" + "\n".join(
+            line for line in output.splitlines() if CANARY in line
+        )
+        assert PHONE not in output and PHONE[2:] not in output
+
+
+def test_processing_failure_logs_no_user_text(caplog: pytest.LogCaptureFixture) -> None:
+    """Rasa's own REST channel logs the text at ERROR here; ours must not."""
+
+    async def broken(message: object) -> None:
+        raise RuntimeError(f"boom while handling {CANARY}")
+
+    class NoStore:
+        async def retrieve(self, sender_id: str) -> None:
+            raise ConnectionError(f"store down for {CANARY}")
+
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=NoStore())))
+    with caplog.at_level(logging.DEBUG):
+        result = asyncio.new_event_loop().run_until_complete(
+            answer(app, broken, f"he has a knife {CANARY}", "s1", "rest")
+        )
+    assert "911" in result.messages[0]["text"]
+    assert "RuntimeError" in caplog.text
+    assert CANARY not in caplog.text
