@@ -80,6 +80,16 @@ def full_intent(parsed: Dict[str, Any]) -> str:
     return name
 
 
+def quiet_rasa_logs() -> None:
+    """Outside `rasa run` structlog is unconfigured and prints parse text at debug level."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.getLogger().setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 def load_agent(model_path: Path) -> Any:
     """Load a trained model for parsing only (no stores, no action server)."""
     from rasa.core.agent import Agent
@@ -121,6 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))
     parser.add_argument("--out", type=Path, default=Path("results/heldout.json"))
     args = parser.parse_args(argv)
+    quiet_rasa_logs()
     figures = summary(evaluate(load_agent(args.model), args.data))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2))
