@@ -56,3 +56,28 @@ def test_malformed_rules_file_gives_a_clear_error(tmp_path) -> None:
     bad.write_text("danger_now: {}\n")
     with pytest.raises(SafetyNetError, match="no phrases"):
         load_rules(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("im trapped in a room and they took my phone", "danger_now"),
+        ("my mums boyfriend is hitting her right now", "danger_now"),
+        ("i want to sleep and never wake up", "suicidal"),
+        ("someone is sharing naked pics of kids in a group chat", "child_exploitation"),
+    ],
+)
+def test_wording_classes_added_after_the_blind_set(text: str, intent: str) -> None:
+    assert crisis_intent_for(text, RULES) == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it trafficking only if someone is kidnapped",
+        "does sex trafficking need force if the person is under 18",
+        "why do sextortion scammers go after teens",
+    ],
+)
+def test_knowledge_questions_about_crisis_topics_are_not_crises(text: str) -> None:
+    assert crisis_intent_for(text, RULES) is None
