@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv train run test lint validate test-stories pytest evaluate crossval clean
+.PHONY: help venv train run test lint validate test-stories pytest evaluate crossval bench clean
 
 help:
 	@echo "make run    - set up, train if the data changed, start the assistant (Ctrl-C stops it)"
@@ -49,6 +49,10 @@ evaluate: train
 
 crossval: venv
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 3 --out results/crossval
+
+# Not part of `make test`: trains twice and drives load for several minutes.
+bench: venv
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf models results .pytest_cache .ruff_cache
