@@ -7,16 +7,14 @@ come from QUICK_EXIT_PHRASES at run time, so changing them needs no retraining.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List
+from typing import Iterable, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.base import RuleComponent
 from bot.nlu.override import override_intent
 from bot.text import normalise
 
@@ -40,19 +38,11 @@ def is_quick_exit(text: str | None, phrases: Iterable[str] | None = None) -> boo
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class QuickExitMatcher(GraphComponent, IntentClassifier):
-    """Sets `quick_exit` on an exact phrase; strips it from any other prediction."""
+class QuickExitMatcher(RuleComponent, IntentClassifier):
+    """Sets `quick_exit` on an exact phrase; strips it from any other prediction.
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> QuickExitMatcher:
-        """No state: phrases are read from the settings at run time."""
-        return cls()
+    No state: the phrases are read from the settings at run time.
+    """
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Exact match wins; a model guess of quick_exit on other text is demoted."""
@@ -66,10 +56,6 @@ class QuickExitMatcher(GraphComponent, IntentClassifier):
             elif predicted == QUICK_EXIT_INTENT:
                 _demote(message)
         return messages
-
-    def process_training_data(self, training_data: Any) -> Any:
-        """Nothing to learn."""
-        return training_data
 
 
 def _demote(message: Message) -> None:

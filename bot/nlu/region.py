@@ -6,17 +6,15 @@ and it works without the action server (the `region` slot fills from this entity
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.hotlines import directory
+from bot.nlu.base import RuleComponent
 
 REGION_ENTITY = "region"
 
@@ -24,19 +22,8 @@ REGION_ENTITY = "region"
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
 )
-class RegionExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds a `region` entity whose value is the directory's region code."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RegionExtractor:
-        """Stateless; reads the directory (cached) at run time."""
-        return cls()
+class RegionExtractor(RuleComponent, EntityExtractorMixin):
+    """Adds a `region` entity whose value is the directory's region code (read at run time)."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Add the region entity when the message names a known place."""
@@ -57,7 +44,3 @@ class RegionExtractor(GraphComponent, EntityExtractorMixin):
                 entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != REGION_ENTITY]
                 message.set(ENTITIES, [*entities, entity], add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: Any) -> Any:
-        """Nothing to learn."""
-        return training_data

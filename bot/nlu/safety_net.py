@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import PROJECT_ROOT
+from bot.nlu.base import RuleComponent
 from bot.nlu.override import override_intent
 from bot.text import contains_phrase, normalise
 
@@ -93,28 +91,21 @@ def crisis_intent_for(text: str, rules: Sequence[CrisisRule]) -> str | None:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class CrisisSafetyNet(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent when the message matches a crisis rule."""
+class CrisisSafetyNet(RuleComponent, IntentClassifier):
+    """Overrides the predicted intent when the message matches a crisis rule.
+
+    The rules are read when the model loads, so edits apply on restart without retraining.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """`rules`: path of the safety-net file, relative to the project root."""
         return {"rules": "data/safety_net.yml"}
 
-    def __init__(self, rules: Sequence[CrisisRule]) -> None:
-        self.rules = tuple(rules)
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisSafetyNet:
-        """Load the rules when the model loads, so edits apply on restart."""
+    def __init__(self, config: Dict[str, Any]) -> None:
+        super().__init__(config)
         path = Path(config["rules"])
-        return cls(load_rules(path if path.is_absolute() else PROJECT_ROOT / path))
+        self.rules = load_rules(path if path.is_absolute() else PROJECT_ROOT / path)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Replace the intent with the matched crisis intent (confidence 1.0)."""
@@ -128,10 +119,6 @@ class CrisisSafetyNet(GraphComponent, IntentClassifier):
                 override_intent(message, intent)
                 logger.debug("Crisis safety net routed a message to %s.", intent)
         return messages
-
-    def process_training_data(self, training_data: Any) -> Any:
-        """Nothing to learn."""
-        return training_data
 
 
 __all__ = ["CrisisSafetyNet", "CrisisRule", "crisis_intent_for", "load_rules"]
