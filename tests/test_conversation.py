@@ -139,3 +139,12 @@ def test_exit_inside_a_sentence_erases_nothing(app: Any, agent: Any, loop: Any) 
     say(app, loop, sender, "how do I exit a toxic relationship")
     tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
     assert tracker is not None and tracker.get_slot("region") == "UK"
+
+
+def test_routing_runs_in_the_action_server_not_only_the_safety_net(app: Any, agent: Any, loop: Any) -> None:
+    """The safety net hides a broken action endpoint; the tracker shows who answered."""
+    sender = new_sender()
+    say(app, loop, sender, "my boss took my passport and wont let me leave")
+    tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
+    uttered = [e.text for e in tracker.events if e.type_name == "bot"]
+    assert any("1-888-373-7888" in (text or "") for text in uttered)

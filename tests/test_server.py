@@ -146,3 +146,9 @@ def test_redis_conversations_expire_when_idle(rasa_pair: tuple, redis_server: Se
     assert 0 < client.pttl(key) <= 6000
     time.sleep(6.5)
     assert not client.exists(key)
+
+
+def test_routing_reaches_the_action_server(rasa_memory: Server) -> None:
+    """The safety net would answer anyway; the server log shows the action really ran."""
+    assert "1-888-373-7888" in texts(say(rasa_memory, sender(), "my boss keeps my passport, who can help"))
+    assert "while running action 'action_route_hotline'" not in rasa_memory.output()
