@@ -121,7 +121,7 @@ def summary(evaluation: Evaluation) -> Dict[str, Any]:
     }
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: List[str] | None = None) -> int:
     """`make evaluate`: print the figures and save them as JSON."""
     import argparse
     import json

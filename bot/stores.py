@@ -67,6 +67,15 @@ class _MemoryKV:
         with self._lock:
             self._items.pop(key, None)
 
+    def add_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Set only when missing (or expired); True when this call set it."""
+        with self._lock:
+            item = self._items.get(key)
+            if item and item[1] > time.monotonic():
+                return False
+            self._items[key] = (value, time.monotonic() + ttl)
+            return True
+
     def keys(self, prefix: str) -> List[str]:
         self.sweep()
         with self._lock:
@@ -157,6 +166,13 @@ class KeyValue:
     def delete(self, key: str) -> None:
         self._redis("delete", key)
         self.memory.delete(key)
+
+    def add_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Atomic set-if-missing (Redis SET NX), so two servers cannot both claim a key."""
+        ok, created = self._redis("set", key, value, px=int(ttl * 1000), nx=True)
+        if ok:
+            return bool(created)
+        return self.memory.add_if_absent(key, value, ttl)
 
     def keys(self, prefix: str) -> List[str]:
         found = set(self.memory.keys(prefix))

@@ -138,3 +138,18 @@ def test_unreachable_redis_falls_back_to_expiring_memory_with_one_clean_log_line
     time.sleep(0.8)
     assert store.kv.memory.get(EphemeralTrackerStore.PREFIX + "hank") is None
     stores._shared.clear()
+
+
+def test_add_if_absent_claims_a_key_once(memory_env: None) -> None:
+    kv = stores.shared_kv()
+    assert kv.add_if_absent("helpbot:test:once", "1", 0.5)
+    assert not kv.add_if_absent("helpbot:test:once", "1", 0.5)
+    time.sleep(0.6)
+    assert kv.add_if_absent("helpbot:test:once", "1", 0.5)
+
+
+def test_add_if_absent_in_redis_is_shared(redis_env: redis.Redis) -> None:
+    kv = stores.shared_kv()
+    assert kv.add_if_absent("helpbot:test:sid", "1", 3)
+    assert not stores.KeyValue(f"redis://127.0.0.1:{redis_env.connection_pool.connection_kwargs['port']}/1").add_if_absent(
+        "helpbot:test:sid", "1", 3)

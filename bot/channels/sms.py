@@ -1,0 +1,309 @@
+"""SMS channel at /webhooks/sms/webhook: Twilio's messaging webhook, answered with TwiML.
+
+Replaces Rasa's `twilio` channel, which trusts any POST, keys conversations by
+the raw phone number and replies through Twilio's REST API. Here:
+- every request's X-Twilio-Signature is checked with twilio's RequestValidator
+  against SMS_PUBLIC_URL (the URL Twilio calls, not the one a proxy hands us);
+  a bad signature gets 403 and nothing is processed;
+- the reply is the HTTP response (<Response><Message>...), so we only ever
+  answer someone who texted us, and need no outbound API credentials;
+- the conversation id is HMAC-SHA256(SMS_ID_SECRET, number): the number itself
+  is never stored or logged;
+- replies are GSM-7, at most 320 characters each; buttons become "Reply 1 for ...";
+- HELP/INFO, STOP (and the other opt-out words) and START are honoured;
+- a repeated MessageSid is answered once; a failure anywhere still answers with
+  the safety net, never a 5xx to the gateway.
+
+Without TWILIO_AUTH_TOKEN (and without SMS_INSECURE_DEV=true) the channel is
+disabled: one ERROR line at start-up and 503 with that message on every SMS
+request, while the web and REST channels keep working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Mapping, Sequence
+from urllib.parse import parse_qsl
+
+import yaml
+from rasa.core.channels.channel import InputChannel
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.common import BadRequest, OnNewMessage, answer, check_text, crisis_intent
+from bot.channels.sms_text import chosen_payload, render_reply
+from bot.config import PROJECT_ROOT, Settings, settings
+from bot.hotlines import route_messages
+from bot.privacy import install_output_guards
+from bot.stores import KEY_PREFIX, erase_conversation, shared_kv
+from bot.text import normalise
+
+logger = logging.getLogger(__name__)
+
+WORDS_FILE = PROJECT_ROOT / "data" / "sms.yml"
+_WORD_KEYS = ("first_notice", "choice", "help_footer", "resume")
+
+# Twilio's form is a few kilobytes (Body is at most 1600 characters); refuse more unread.
+MAX_FORM_BYTES = 64 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
+# A MessageSid seen in the last day is a replay: Twilio does not retry messaging
+# webhooks after that, and a day of hashed ids is small.
+SID_PREFIX = KEY_PREFIX + "sms-sid:"
+SID_TTL_SECONDS = 24 * 3600.0
+# An opt-out is kept for a year under the keyed hash only. Twilio enforces STOP on
+# its side too; this copy keeps us silent if that is ever switched off.
+OPT_OUT_PREFIX = KEY_PREFIX + "sms-optout:"
+OPT_OUT_TTL_SECONDS = 365 * 24 * 3600.0
+MIN_SECRET_CHARS = 16
+
+# Twilio's default keywords (whole message, any case). YES re-subscribes only
+# someone who opted out: otherwise it is an ordinary answer ("yes, I can chat").
+OPT_OUT_WORDS = frozenset({"stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit",
+                           "optout", "opt out", "revoke"})
+OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "optin", "opt in"})
+HELP_WORDS = frozenset({"help", "info"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HOW_TO_ENABLE = (
+    "Set TWILIO_AUTH_TOKEN, SMS_PUBLIC_URL and SMS_ID_SECRET (README: 'Connecting SMS (Twilio)'), "
+    "or SMS_INSECURE_DEV=true to try SMS locally without signature checks."
+)
+
+
+@lru_cache(maxsize=1)
+def sms_words() -> Dict[str, str]:
+    """The SMS-only sentences from data/sms.yml, checked to be all there."""
+    loaded = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8")) or {}
+    missing = [key for key in _WORD_KEYS if not isinstance(loaded.get(key), str)]
+    if missing:
+        raise ValueError(f"{WORDS_FILE}: missing {', '.join(missing)}")
+    return {key: loaded[key] for key in _WORD_KEYS}
+
+
+def conversation_id(number: str, secret: str) -> str:
+    """The conversation id for a phone number: a keyed hash, never the number."""
+    digest = hmac.new(secret.encode("utf-8"), number.strip().encode("utf-8"), hashlib.sha256)
+    return "sms-" + digest.hexdigest()
+
+
+def twiml(bodies: Iterable[str]) -> HTTPResponse:
+    """<Response> with one <Message> per body (xml-escaped); no bodies = send nothing."""
+    reply = MessagingResponse()
+    for body in bodies:
+        reply.message(body)
+    return response.text(reply.to_xml(xml_declaration=True), content_type="text/xml")
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    """What the channel needs from the settings, checked once at start-up."""
+
+    validator: RequestValidator | None
+    public_url: str
+    id_secret: str
+    disabled: str | None  # why SMS is off, or None
+
+    @classmethod
+    def from_settings(cls, config: Settings) -> SmsConfig:
+        """Check the SMS settings; log once what is wrong or unsafe."""
+        problems: List[str] = []
+        insecure = config.sms_insecure_dev
+        token, url, secret = config.twilio_auth_token, config.sms_public_url or "", config.sms_id_secret
+        if not token and not insecure:
+            problems.append("TWILIO_AUTH_TOKEN is not set")
+        if token and not re.match(r"^https?://[^\s/?#]+", url):
+            problems.append("SMS_PUBLIC_URL must be the full URL Twilio calls, "
+                            "e.g. https://help.example.org/webhooks/sms/webhook")
+        if secret and len(secret) < MIN_SECRET_CHARS:
+            problems.append(f"SMS_ID_SECRET must be at least {MIN_SECRET_CHARS} characters")
+        elif not secret and not insecure:
+            problems.append("SMS_ID_SECRET is not set")
+        if problems:
+            reason = "SMS is disabled: " + "; ".join(problems) + ". " + _HOW_TO_ENABLE
+            logger.error(reason)
+            return cls(None, url, "", reason)
+        if insecure and not token:
+            logger.warning("SMS_INSECURE_DEV is on: SMS requests are NOT checked for Twilio's "
+                           "signature. Never use this where the server can be reached from outside.")
+        if not secret:
+            logger.warning("SMS_ID_SECRET is not set: using a random one, so SMS conversations "
+                           "end when this server restarts and are not shared with other servers.")
+            secret = secrets.token_hex(32)
+        return cls(RequestValidator(token) if token else None, url, secret, None)
+
+
+class _Params(dict):
+    """Form fields in the shape twilio's RequestValidator reads repeated fields from."""
+
+    def __init__(self, pairs: Sequence[tuple]) -> None:
+        super().__init__()
+        self.all: Dict[str, List[str]] = {}
+        for name, value in pairs:
+            self.all.setdefault(name, []).append(value)
+            self.setdefault(name, value)
+
+    def getall(self, name: str) -> List[str]:
+        return self.all[name]
+
+
+def _form(request: Request) -> _Params | None:
+    """The form fields (blank ones kept: Twilio signs them), or None if not a form."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM_TYPE:
+        return None
+    body = request.body.decode("utf-8", errors="replace")
+    return _Params(parse_qsl(body, keep_blank_values=True))
+
+
+class SmsInput(InputChannel):
+    """Twilio-compatible SMS: signed requests in, TwiML out, no phone number kept."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> SmsInput:
+        """Called by Rasa at start-up. Settings come from .env, not credentials.yml."""
+        install_output_guards()
+        sms_words()  # a broken data file should fail here, not on someone's first text
+        return cls(SmsConfig.from_settings(settings()))
+
+    def __init__(self, config: SmsConfig) -> None:
+        self.config = config
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Routes: GET / (status) and POST /webhook (Twilio's messaging webhook)."""
+        blueprint = Blueprint("sms_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            if self.config.disabled:
+                return response.json({"status": "disabled", "reason": self.config.disabled}, status=503)
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.config.disabled:
+                return response.text(self.config.disabled, status=503)
+            if len(request.body or b"") > MAX_FORM_BYTES:
+                return response.text("The request is too large.", status=413)
+            form = _form(request)
+            if not self._authentic(request, form):
+                # Nothing from the request is logged; the usual cause is a mismatched setting.
+                logger.warning("Refused an SMS request without a valid Twilio signature (403). If real "
+                               "texts get this, check SMS_PUBLIC_URL and TWILIO_AUTH_TOKEN.")
+                return response.text("Forbidden: the X-Twilio-Signature is missing or wrong.", status=403)
+            if form is None:
+                return response.text(f"Send the webhook as {FORM_TYPE}.", status=415)
+            try:
+                return await self._reply(request, on_new_message, form)
+            except Exception as error:  # noqa: BLE001 - the gateway must never get a 5xx
+                logger.error("An SMS could not be processed (%s); sent the safety net.",
+                             type(error).__name__)
+                return self._safety_net(form.get("Body"), None)
+
+        return blueprint
+
+    # ---- checks -----------------------------------------------------------
+    def _authentic(self, request: Request, form: _Params | None) -> bool:
+        validator = self.config.validator
+        if validator is None:  # SMS_INSECURE_DEV without a token
+            return True
+        signature = request.headers.get("x-twilio-signature") or ""
+        if not signature:
+            return False
+        return bool(validator.validate(self.config.public_url, form or {}, signature))
+
+    def _hash(self, value: str) -> str:
+        return conversation_id(value, self.config.id_secret)[len("sms-"):]
+
+    def _first_time(self, sid: str) -> bool:
+        """Record a MessageSid; False if it was seen before (a replay or a retry)."""
+        return shared_kv().add_if_absent(SID_PREFIX + self._hash(sid), "1", SID_TTL_SECONDS)
+
+    # ---- replies ----------------------------------------------------------
+    async def _reply(self, request: Request, on_new_message: OnNewMessage, form: _Params) -> HTTPResponse:
+        sid = form.get("MessageSid") or form.get("SmsSid")
+        if sid and not self._first_time(sid):
+            return twiml([])
+        number = (form.get("From") or "").strip()
+        text = _CONTROL.sub(" ", form.get("Body") or "").strip()
+        if not number:
+            logger.warning("A signed SMS request had no From; answered with the core hotlines.")
+            return self._safety_net(text, None)
+        conversation = conversation_id(number, self.config.id_secret)
+        agent = request.app.ctx.agent
+        kv = shared_kv()
+        keyword = normalise(text)
+        if keyword in OPT_OUT_WORDS:
+            kv.set(OPT_OUT_PREFIX + conversation, "1", OPT_OUT_TTL_SECONDS)
+            await erase_conversation(agent, conversation)
+            return twiml([])  # carriers forbid anything after STOP but their own confirmation
+        if kv.get(OPT_OUT_PREFIX + conversation) is not None:
+            if keyword in OPT_IN_WORDS:
+                kv.delete(OPT_OUT_PREFIX + conversation)
+                return twiml(self._render([], [sms_words()["resume"]]))
+            return twiml([])
+
+        tracker = await agent.tracker_store.retrieve(conversation)
+        region = tracker.get_slot("region") if tracker is not None else None
+        notice = [] if _has_user_message(tracker) else [self._first_notice()]
+        if keyword in HELP_WORDS:
+            return twiml(self._render([], [*route_messages([], region), sms_words()["help_footer"], *notice]))
+        try:
+            text = check_text(text)
+        except BadRequest:
+            # From the real gateway, so someone is waiting: an empty text (a picture) or
+            # an over-long one still gets the numbers, by crisis phrases alone if need be.
+            return self._safety_net(text, region, notice)
+
+        text = chosen_payload(text, _last_buttons(tracker)) or text
+        result = await answer(request.app, on_new_message, text, conversation, self.name())
+        if result.quick_exit:
+            # By default nothing: a confirmation on the phone shows there was a chat.
+            reply = settings().sms_quick_exit_reply
+            return twiml(self._render([], [reply] if reply else []))
+        return twiml(self._render(result.messages, notice))
+
+    def _render(self, messages: Iterable[Mapping[str, Any]], extra: Sequence[str]) -> List[str]:
+        return render_reply(messages, sms_words()["choice"], extra)
+
+    def _first_notice(self) -> str:
+        return sms_words()["first_notice"].format(exit=settings().quick_exit_phrases[0].upper())
+
+    def _safety_net(self, text: str | None, region: str | None, extra: Sequence[str] = ()) -> HTTPResponse:
+        """The routing reply from the hotline directory alone (crisis phrases, else core)."""
+        try:
+            intent = crisis_intent(text) if text else None
+            return twiml(self._render([], [*route_messages([intent], region), *extra]))
+        except Exception as error:  # noqa: BLE001 - still a valid, empty TwiML, never a 5xx
+            logger.error("The SMS safety net failed (%s).", type(error).__name__)
+            return twiml([])
+
+
+def _has_user_message(tracker: Any) -> bool:
+    return tracker is not None and any(isinstance(e, UserUttered) for e in tracker.events)
+
+
+def _last_buttons(tracker: Any) -> List[Mapping[str, Any]]:
+    """Buttons of the bot's last turn, in the order `render_reply` numbered them."""
+    if tracker is None:
+        return []
+    turn: List[Mapping[str, Any]] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            turn = list((event.data or {}).get("buttons") or []) + turn
+    return turn
