@@ -7,7 +7,9 @@ change the environment call `settings.cache_clear()`.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +38,18 @@ class Settings:
     action_port: int
     rasa_api_token: str | None
     max_message_chars: int
+    # Web widget (bot/channels/web.py); defaults so other code can build Settings without them.
+    widget_title: str = "Chat"
+    widget_greeting: str = ""
+    widget_exit_url: str = "https://www.bbc.co.uk/weather"
+    widget_allowed_origins: Tuple[str, ...] = ()
+    widget_frame_ancestors: str = "'none'"
+    # SMS channel (bot/channels/sms.py); all unset = SMS answers 503 and says why.
+    twilio_auth_token: str | None = None
+    sms_public_url: str | None = None
+    sms_id_secret: str | None = None
+    sms_insecure_dev: bool = False
+    sms_quick_exit_reply: str | None = None
 
 
 def _float(name: str, default: str) -> float:
@@ -52,6 +66,71 @@ def _float(name: str, default: str) -> float:
 def _optional(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None
+
+
+_WIDGET_GREETING = "Hi. I'm an automated helper. Ask me anything. To leave fast, tap Quick exit or press Shift 3 times."
+
+
+# Widget settings never stop the server: a bad value is reported and the safe default used,
+# so a typo in WIDGET_* cannot take the SMS and REST channels down with it.
+_widget_log = logging.getLogger("bot.config.widget")
+
+
+def _http_url(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if not re.match(r"^https?://[^\s/?#]+", value):
+        _widget_log.error("%s must be an http:// or https:// address, got %r; using %s.", name, value, default)
+        return default
+    return value
+
+
+def _origins(name: str) -> Tuple[str, ...]:
+    found = []
+    for origin in (o.strip().rstrip("/") for o in os.environ.get(name, "").split(",") if o.strip()):
+        if re.match(r"^https?://[^\s/?#]+$", origin):
+            found.append(origin)
+        else:
+            _widget_log.error("%s: %r is not an origin like https://www.example.org; ignored.", name, origin)
+    return tuple(found)
+
+
+def _widget_settings() -> dict:
+    """WIDGET_* settings for the web widget (never raises; see _widget_log)."""
+    return {
+        "widget_title": os.environ.get("WIDGET_TITLE", "").strip() or "Chat",
+        "widget_greeting": os.environ.get("WIDGET_GREETING", _WIDGET_GREETING).strip(),
+        "widget_exit_url": _http_url("WIDGET_EXIT_URL", "https://www.bbc.co.uk/weather"),
+        "widget_allowed_origins": _origins("WIDGET_ALLOWED_ORIGINS"),
+        "widget_frame_ancestors": _frame_ancestors("WIDGET_FRAME_ANCESTORS"),
+    }
+
+
+def _frame_ancestors(name: str) -> str:
+    # Goes into the Content-Security-Policy header: one directive's sources, nothing more.
+    # Bare keywords (a .env value's quotes are easily lost) get their CSP quotes back.
+    words = ["'" + w + "'" if w in ("none", "self") else w for w in os.environ.get(name, "").split()]
+    value = " ".join(words) or "'none'"
+    if not re.match(r"^[A-Za-z0-9'*:/.\- ]+$", value):
+        _widget_log.error("%s must be CSP sources like 'self' https://www.example.org, got %r; using 'none'.",
+                          name, value)
+        return "'none'"
+    return value
+
+
+def _sms_settings() -> dict:
+    """TWILIO_AUTH_TOKEN and SMS_* settings for the SMS channel.
+
+    Never raises: a bad SMS setting disables SMS (the channel says why) instead
+    of stopping the web and REST channels too.
+    """
+    return {
+        "twilio_auth_token": _optional("TWILIO_AUTH_TOKEN"),
+        "sms_public_url": _optional("SMS_PUBLIC_URL"),
+        "sms_id_secret": _optional("SMS_ID_SECRET"),
+        # Only an explicit yes turns signature checks off; a typo keeps them on.
+        "sms_insecure_dev": os.environ.get("SMS_INSECURE_DEV", "").strip().lower() in ("1", "true", "yes", "on"),
+        "sms_quick_exit_reply": _optional("SMS_QUICK_EXIT_REPLY"),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -85,4 +164,6 @@ def settings() -> Settings:
         action_port=int(_float("ACTION_PORT", "5055")),
         rasa_api_token=_optional("RASA_API_TOKEN"),
         max_message_chars=int(_float("MAX_MESSAGE_CHARS", "2000")),
+        **_widget_settings(),
+        **_sms_settings(),
     )

@@ -1,0 +1,230 @@
+"""Web widget channel at /webhooks/web/: serves the widget and answers it.
+
+The Rasa server itself serves everything a site needs, so there is no second
+web server, CDN or build step:
+
+- GET  /webhooks/web/           a demo page (also usable as a stand-alone chat page)
+- GET  /webhooks/web/widget.js  the script a site adds with one <script> tag
+- GET  /webhooks/web/widget.css its styles (loaded by widget.js)
+- POST /webhooks/web/webhook    {"sender", "message"} ->
+                                {"messages", "exited", "new_conversation"}
+
+The widget sends its JSON as text/plain: a CORS-safelisted type needs no
+preflight, and Rasa's CORS extension answers every OPTIONS request itself
+(with no headers unless `rasa run --cors` is given), so a preflight could never
+succeed for an embedding site. Sites on other origins must be listed in
+WIDGET_ALLOWED_ORIGINS; requests from any other foreign origin get 403.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any, Dict, List, Tuple
+from urllib.parse import urlsplit
+
+from rasa.core.channels.channel import InputChannel
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import BadRequest, OnNewMessage, answer, check_sender, check_text, core_messages
+from bot.config import PROJECT_ROOT, Settings, settings
+from bot.privacy import install_output_guards
+from bot.stores import EphemeralTrackerStore
+
+WIDGET_DIR = PROJECT_ROOT / "bot" / "widget"
+_DEFAULTS_MARK = "/*@DEFAULTS@*/{}"
+_TITLE_MARK = "{{title}}"
+_BODY_TYPES = ("application/json", "text/plain")
+
+
+def security_headers(config: Settings) -> Dict[str, str]:
+    """Headers on everything this channel serves: nothing loads from anywhere else."""
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        f"img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {config.widget_frame_ancestors}"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        # Nothing about the chat should be kept in the browser's cache or back-forward cache.
+        "Cache-Control": "no-store",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    }
+
+
+@lru_cache(maxsize=8)
+def _read(name: str) -> str:
+    """A widget file, read from disk once per process."""
+    return (WIDGET_DIR / name).read_text(encoding="utf-8")
+
+
+def widget_defaults(config: Settings) -> Dict[str, Any]:
+    """What the widget uses when the script tag sets no data attribute."""
+    return {
+        "title": config.widget_title,
+        "greeting": config.widget_greeting,
+        "exitUrl": config.widget_exit_url,
+        "exitPhrases": list(config.quick_exit_phrases),
+        "maxChars": config.max_message_chars,
+        # Shown when the server cannot be reached: the numbers still come from the directory.
+        "offline": core_messages(),
+    }
+
+
+@lru_cache(maxsize=4)
+def _widget_script(defaults_json: str) -> str:
+    script = _read("widget.js")
+    if _DEFAULTS_MARK not in script:
+        raise RuntimeError(f"bot/widget/widget.js lost its {_DEFAULTS_MARK} marker")
+    return script.replace(_DEFAULTS_MARK, defaults_json, 1)
+
+
+def widget_script(config: Settings) -> str:
+    """widget.js with this server's defaults filled in."""
+    # ensure_ascii keeps U+2028/2029 and every non-ASCII character escaped inside the JS.
+    return _widget_script(json.dumps(widget_defaults(config), ensure_ascii=True, sort_keys=True))
+
+
+@lru_cache(maxsize=4)
+def _demo_page(title: str) -> str:
+    return _read("demo.html").replace(_TITLE_MARK, title)
+
+
+def demo_page(config: Settings) -> str:
+    """The demo page, with the configured title HTML-escaped."""
+    from html import escape
+
+    return _demo_page(escape(config.widget_title, quote=True))
+
+
+def parse_body(request: Request, config: Settings) -> Tuple[str, str]:
+    """(sender, text) from the JSON body, or BadRequest for every way it can be wrong."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in _BODY_TYPES:
+        raise BadRequest(415, "Send JSON with Content-Type: application/json or text/plain.")
+    # Room for JSON quoting around the longest allowed message.
+    if len(request.body) > config.max_message_chars * 6 + 1024:
+        raise BadRequest(413, "The request is too large.")
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest(400, "The request is not valid UTF-8.") from None
+    except ValueError:
+        raise BadRequest(400, "The request is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(400, "Send a JSON object with 'sender' and 'message'.")
+    return check_sender(body.get("sender")), check_text(body.get("message"))
+
+
+def allowed_origin(request: Request, config: Settings) -> Tuple[bool, str | None]:
+    """(may this request be answered, the origin to allow in CORS headers if any)."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True, None  # not a browser's cross-origin request (curl, tests, old browsers)
+    if origin.rstrip("/") in config.widget_allowed_origins:
+        return True, origin
+    same_host = urlsplit(origin).netloc.lower() == (request.host or "").lower()
+    return same_host, None
+
+
+def _for_widget(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Only what the widget renders: text and quick-reply buttons (no ids, no custom payloads)."""
+    cleaned = []
+    for message in messages:
+        item: Dict[str, Any] = {}
+        if isinstance(message.get("text"), str):
+            item["text"] = message["text"]
+        buttons = [
+            {"title": str(b["title"]), "payload": str(b["payload"])}
+            for b in message.get("buttons") or []
+            if isinstance(b, dict) and b.get("title") and b.get("payload")
+        ]
+        if buttons:
+            item["buttons"] = buttons
+        if item:
+            cleaned.append(item)
+    return cleaned
+
+
+async def conversation_exists(app: Any, sender_id: str) -> bool:
+    """Whether the server still keeps this conversation (False once it expired)."""
+    store = app.ctx.agent.tracker_store
+    store = getattr(store, "_tracker_store", store)  # unwrap Rasa's FailSafeTrackerStore
+    try:
+        if isinstance(store, EphemeralTrackerStore):
+            return store.kv.get(store.PREFIX + sender_id) is not None
+        return await store.retrieve(sender_id) is not None
+    except Exception:  # noqa: BLE001 - unknown is "exists": no false idle notice
+        return True
+
+
+class WebInput(InputChannel):
+    """The embeddable web widget: its files, its demo page and its message endpoint."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "web"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> WebInput:
+        """Called by Rasa at start-up; installs the output guards and checks the files exist."""
+        install_output_guards()
+        for name in ("widget.js", "widget.css", "demo.html"):
+            _read(name)
+        return cls()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Routes: GET / (demo page), GET /widget.js, GET /widget.css, POST /webhook."""
+        blueprint = Blueprint("web_widget", __name__)
+
+        def send(body: str, content_type: str, status: int = 200, extra: Dict[str, str] | None = None) -> HTTPResponse:
+            headers = {**security_headers(settings()), **(extra or {})}
+            return response.text(body, status=status, headers=headers, content_type=content_type)
+
+        @blueprint.route("/", methods=["GET"])
+        async def page(_: Request) -> HTTPResponse:
+            return send(demo_page(settings()), "text/html; charset=utf-8")
+
+        @blueprint.route("/widget.js", methods=["GET"])
+        async def script(_: Request) -> HTTPResponse:
+            return send(widget_script(settings()), "text/javascript; charset=utf-8")
+
+        @blueprint.route("/widget.css", methods=["GET"])
+        async def styles(_: Request) -> HTTPResponse:
+            return send(_read("widget.css"), "text/css; charset=utf-8")
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            config = settings()
+            allowed, cors_origin = allowed_origin(request, config)
+            extra = {"Vary": "Origin"}
+            if cors_origin:
+                extra["Access-Control-Allow-Origin"] = cors_origin
+
+            def reply(payload: Dict[str, Any], status: int = 200) -> HTTPResponse:
+                return send(json.dumps(payload), "application/json", status, extra)
+
+            try:
+                if not allowed:
+                    raise BadRequest(403, "This site is not allowed to use this chat (WIDGET_ALLOWED_ORIGINS).")
+                sender, text = parse_body(request, config)
+            except BadRequest as error:
+                core = [{"text": t} for t in core_messages()]
+                return reply(
+                    {"error": error.message, "messages": core, "exited": False, "new_conversation": False},
+                    error.status,
+                )
+            existed = await conversation_exists(request.app, sender)
+            result = await answer(request.app, on_new_message, text, sender, self.name())
+            return reply(
+                {
+                    "messages": [] if result.quick_exit else _for_widget(result.messages),
+                    "exited": result.quick_exit,
+                    "new_conversation": not existed and not result.quick_exit,
+                }
+            )
+
+        return blueprint

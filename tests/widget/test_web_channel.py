@@ -1,0 +1,217 @@
+"""The `web` channel over HTTP: what it serves, how it answers, what it erases, what it refuses."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any, Dict
+
+import pytest
+import redis
+import requests
+
+from bot.channels import web
+from bot.config import settings
+from tests.servers import Server
+from tests.widget.conftest import EMBEDDING_ORIGIN, tracker_key
+
+WEBHOOK = "/webhooks/web/webhook"
+CANARY = "canary-W7q3-widget"
+
+
+def sender() -> str:
+    return "web-test-" + uuid.uuid4().hex[:12]
+
+
+def post(server: Server, body: Any, content_type: str = "text/plain;charset=UTF-8",
+         headers: Dict[str, str] | None = None) -> requests.Response:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return requests.post(server.url + WEBHOOK, data=data, timeout=60,
+                         headers={"Content-Type": content_type, **(headers or {})})
+
+
+def texts(reply: requests.Response) -> str:
+    return "\n".join(m.get("text", "") for m in reply.json()["messages"])
+
+
+def assert_secure_headers(reply: requests.Response) -> None:
+    policy = reply.headers["Content-Security-Policy"]
+    for directive in ("default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
+                      "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"):
+        assert directive in policy
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert reply.headers["Referrer-Policy"] == "no-referrer"
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in reply.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "contains"),
+    [
+        ("/webhooks/web/", "text/html", '<script src="widget.js"'),
+        ("/webhooks/web/widget.js", "text/javascript", "location.replace"),
+        ("/webhooks/web/widget.css", "text/css", ".hb-exit"),
+    ],
+)
+def test_the_server_serves_the_widget_with_strict_headers(web_server: Server, path: str, content_type: str,
+                                                          contains: str) -> None:
+    reply = requests.get(web_server.url + path, timeout=10)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith(content_type)
+    assert contains in reply.text
+    assert_secure_headers(reply)
+
+
+def test_widget_js_carries_this_servers_defaults_and_offline_hotlines(web_server: Server) -> None:
+    script = requests.get(web_server.url + "/webhooks/web/widget.js", timeout=10).text
+    assert "@DEFAULTS@" not in script
+    defaults = json.loads(script.split("var DEFAULTS = ", 1)[1].split(";\n", 1)[0])
+    assert defaults["title"] == "Chat"
+    assert defaults["exitUrl"] == "https://www.bbc.co.uk/weather"
+    assert defaults["exitPhrases"] == ["exit", "quick exit"]
+    assert "911" in defaults["offline"][0]  # from data/hotlines.yml, not from the script
+
+
+def test_a_message_gets_an_answer_and_says_whether_the_conversation_is_new(
+    web_server: Server, redis_client: redis.Redis
+) -> None:
+    who = sender()
+    first = post(web_server, {"sender": who, "message": "what is debt bondage"})
+    assert first.status_code == 200
+    assert_secure_headers(first)
+    body = first.json()
+    assert "debt" in texts(first).lower()
+    assert body["exited"] is False and body["new_conversation"] is True
+    assert all(set(m) <= {"text", "buttons"} for m in body["messages"])  # no ids, no custom payloads
+    second = post(web_server, {"sender": who, "message": "hello"}, content_type="application/json").json()
+    assert second["new_conversation"] is False
+    assert {"title": "Yes, I can chat", "payload": "/affirm"} in second["messages"][0]["buttons"]
+    # After the server forgot it (what Redis expiry does), the next message starts a new one.
+    redis_client.delete(tracker_key(who))
+    assert post(web_server, {"sender": who, "message": "hello"}).json()["new_conversation"] is True
+
+
+@pytest.mark.parametrize("exit_message", ["/quick_exit", "Exit!", "quick exit"])
+def test_quick_exit_erases_the_conversation_in_the_same_request(
+    web_server: Server, redis_client: redis.Redis, exit_message: str
+) -> None:
+    who = sender()
+    post(web_server, {"sender": who, "message": f"i live in london {CANARY}"})
+    assert redis_client.exists(tracker_key(who))
+    reply = post(web_server, {"sender": who, "message": exit_message})
+    assert reply.json() == {"messages": [], "exited": True, "new_conversation": False}
+    assert not redis_client.exists(tracker_key(who))
+    assert not redis_client.keys(f"helpbot:*{who}*")
+    # the next message starts afresh: the region is forgotten
+    again = post(web_server, {"sender": who, "message": "who can i call about my husband hurting me"})
+    assert again.json()["new_conversation"] is True
+    assert "1-800-799-7233" in texts(again)
+
+
+def test_exit_inside_a_sentence_erases_nothing(web_server: Server, redis_client: redis.Redis) -> None:
+    who = sender()
+    post(web_server, {"sender": who, "message": "hello"})
+    reply = post(web_server, {"sender": who, "message": "how do I exit a toxic relationship"}).json()
+    assert reply["exited"] is False
+    assert redis_client.exists(tracker_key(who))
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "says"),
+    [
+        (b"{not json", "text/plain", 400, "not valid JSON"),
+        (b'["hi"]', "application/json", 400, "JSON object"),
+        (b'{"sender": "a"}', "text/plain", 400, "'message'"),
+        (b'{"sender": "no spaces allowed", "message": "hi"}', "text/plain", 400, "'sender'"),
+        (b'{"sender": "a", "message": "\xff"}', "text/plain", 400, "UTF-8"),
+        (b"sender=a&message=hi", "application/x-www-form-urlencoded", 415, "text/plain"),
+        (b'{"sender": "a", "message": "' + b"x" * 3000 + b'"}', "text/plain", 413, "longer than"),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx_with_the_core_hotlines(
+    web_server: Server, body: bytes, content_type: str, status: int, says: str
+) -> None:
+    reply = post(web_server, body, content_type)
+    assert reply.status_code == status
+    payload = reply.json()
+    assert says in payload["error"]
+    assert "911" in payload["messages"][0]["text"]
+    assert payload["exited"] is False
+    assert_secure_headers(reply)
+
+
+def test_cors_only_for_the_configured_origins(web_server: Server) -> None:
+    message = {"sender": sender(), "message": "what is coercive control"}
+    allowed = post(web_server, message, headers={"Origin": EMBEDDING_ORIGIN})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == EMBEDDING_ORIGIN
+    same = post(web_server, message, headers={"Origin": web_server.url})
+    assert same.status_code == 200
+    assert "Access-Control-Allow-Origin" not in same.headers
+    foreign = post(web_server, message, headers={"Origin": "https://somewhere-else.test"})
+    assert foreign.status_code == 403
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    assert "WIDGET_ALLOWED_ORIGINS" in foreign.json()["error"]
+
+
+def test_what_users_write_in_the_widget_never_reaches_the_log(web_server: Server) -> None:
+    who = sender()
+    post(web_server, {"sender": who, "message": f"my boss took my passport {CANARY}"})
+    post(web_server, {"sender": who, "message": f"/{CANARY}"})
+    post(web_server, b'{"sender": "' + CANARY.encode() + b'", "message": 5}')
+    post(web_server, {"sender": who, "message": CANARY * 200})
+    post(web_server, {"sender": who, "message": "exit"})
+    assert CANARY not in web_server.output()
+
+
+# ---- in-process: rendering and settings --------------------------------------------------
+
+
+def test_the_demo_page_escapes_the_configured_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIDGET_TITLE", '<script>alert(1)</script> & "x"')
+    page = web.demo_page(settings())
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;" in page
+
+
+def test_widget_defaults_are_escaped_for_javascript(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIDGET_GREETING", "Hi\u2028there </script> \"quoted\"")
+    script = web.widget_script(settings())
+    raw = script.split("var DEFAULTS = ", 1)[1].split(";\n", 1)[0]
+    assert "\u2028" not in raw and "\\u2028" in raw
+    assert json.loads(raw)["greeting"] == "Hi\u2028there </script> \"quoted\""
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "used"),
+    [
+        ("WIDGET_EXIT_URL", "javascript:alert(1)", "widget_exit_url", "https://www.bbc.co.uk/weather"),
+        ("WIDGET_EXIT_URL", "www.bbc.co.uk", "widget_exit_url", "https://www.bbc.co.uk/weather"),
+        ("WIDGET_ALLOWED_ORIGINS", "https://ok.example, not an origin", "widget_allowed_origins", ("https://ok.example",)),
+        ("WIDGET_ALLOWED_ORIGINS", "https://example.org/path", "widget_allowed_origins", ()),
+        ("WIDGET_FRAME_ANCESTORS", "'self'; script-src *", "widget_frame_ancestors", "'none'"),
+    ],
+)
+def test_unusable_widget_settings_are_reported_and_the_safe_default_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, name: str, value: str, field: str, used: Any
+) -> None:
+    monkeypatch.setenv(name, value)
+    with caplog.at_level(logging.ERROR):
+        config = settings()  # does not raise: a widget typo must not stop SMS and REST
+    assert getattr(config, field) == used
+    assert any(name in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+
+
+def test_widget_settings_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WIDGET_TITLE", "WIDGET_EXIT_URL", "WIDGET_ALLOWED_ORIGINS", "WIDGET_FRAME_ANCESTORS"):
+        monkeypatch.delenv(name, raising=False)
+    config = settings()
+    assert (config.widget_title, config.widget_exit_url) == ("Chat", "https://www.bbc.co.uk/weather")
+    assert config.widget_allowed_origins == () and config.widget_frame_ancestors == "'none'"
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://a.example, https://b.example/")
+    monkeypatch.setenv("WIDGET_FRAME_ANCESTORS", "'self' https://a.example")
+    settings.cache_clear()
+    config = settings()
+    assert config.widget_allowed_origins == ("https://a.example", "https://b.example")
+    assert "frame-ancestors 'self' https://a.example" in web.security_headers(config)["Content-Security-Policy"]
