@@ -10,12 +10,16 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv train run test lint validate test-stories pytest evaluate crossval bench clean
+.PHONY: help venv train run test lint validate test-stories pytest evaluate crossval bench clean widget-deps \
+        check-content report export-csv import-csv
 
 help:
 	@echo "make run    - set up, train if the data changed, start the assistant (Ctrl-C stops it)"
 	@echo "make test   - set up, train if needed, run every check and test"
 	@echo "make evaluate / make crossval - understanding figures (results/)"
+	@echo "make check-content - check the training data, answers and hotlines (see CONTENT.md)"
+	@echo "make report - understanding report for content staff: results/report.html"
+	@echo "make export-csv / make import-csv - examples and answers to and from a spreadsheet"
 
 venv: $(VENV)/.installed
 
@@ -39,16 +43,38 @@ validate: venv
 test-stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-pytest: train
+# axe-core for the widget's accessibility test, pinned by tests/widget/package-lock.json.
+WIDGET_DEPS := tests/widget/node_modules/axe-core/axe.min.js
+widget-deps: $(WIDGET_DEPS)
+$(WIDGET_DEPS): tests/widget/package.json tests/widget/package-lock.json
+	cd tests/widget && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+pytest: train widget-deps
 	$(PY) -m pytest tests
 
-test: lint validate train test-stories pytest
+test: lint check-content train test-stories pytest
 
 evaluate: train
 	$(PY) -m bot.evaluation --model $(MODEL) --data tests/nlu/heldout.yml --out results/heldout.json
 
 crossval: venv
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 3 --out results/crossval
+
+# Content staff (CONTENT.md). check-content runs the project's rules, then
+# `rasa data validate --fail-on-warnings`, and explains each problem in plain words.
+check-content: venv
+	$(PY) -m bot.content.check
+
+report: train
+	$(PY) -m bot.content.report --model $(MODEL)
+
+CSV ?= results/spreadsheet
+export-csv: venv
+	$(PY) -m bot.content.spreadsheet export --folder $(CSV)
+
+import-csv: venv
+	$(PY) -m bot.content.spreadsheet import --folder $(CSV)
 
 # Not part of `make test`: trains twice and drives load for several minutes.
 bench: venv
