@@ -7,6 +7,7 @@ a reply with the right hotlines, and nothing they wrote reaches a log.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -57,6 +58,25 @@ def check_sender(sender: Any) -> str:
     if not isinstance(sender, str) or not _SENDER.match(sender):
         raise BadRequest(400, "'sender' must be 1-128 letters, digits or _.:@+- characters.")
     return sender
+
+
+def parse_message_request(request: Any, content_types: Tuple[str, ...] = ("application/json",)) -> Tuple[str, str]:
+    """(sender, text) from a JSON request body, or BadRequest for every way it can be wrong."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in content_types:
+        raise BadRequest(415, f"Send JSON with Content-Type: {' or '.join(content_types)}.")
+    # Room for JSON quoting around the longest allowed message.
+    if len(request.body) > settings().max_message_chars * 6 + 1024:
+        raise BadRequest(413, "The request is too large.")
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest(400, "The request is not valid UTF-8.") from None
+    except ValueError:
+        raise BadRequest(400, "The request is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(400, "Send a JSON object with 'sender' and 'message'.")
+    return check_sender(body.get("sender")), check_text(body.get("message"))
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,6 @@ processing fails and answers nothing when an action fails. Request:
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict
 
 from rasa.core.channels.channel import InputChannel
@@ -17,8 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import BadRequest, OnNewMessage, answer, check_sender, check_text, core_messages
-from bot.config import settings
+from bot.channels.common import BadRequest, OnNewMessage, answer, core_messages, parse_message_request
 from bot.privacy import install_output_guards
 
 
@@ -27,22 +25,6 @@ def error_response(error: BadRequest) -> HTTPResponse:
     return response.json(
         {"error": error.message, "messages": [{"text": t} for t in core_messages()]}, status=error.status
     )
-
-
-def parse_json_body(request: Request) -> Any:
-    """The request's JSON body, or BadRequest for every way it can be malformed."""
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise BadRequest(415, "Send JSON with Content-Type: application/json.")
-    # Room for JSON quoting around the longest allowed message.
-    if len(request.body) > settings().max_message_chars * 6 + 1024:
-        raise BadRequest(413, "The request is too large.")
-    try:
-        return json.loads(request.body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequest(400, "The request is not valid UTF-8.") from None
-    except ValueError:
-        raise BadRequest(400, "The request is not valid JSON.") from None
 
 
 class SafeRestInput(InputChannel):
@@ -69,11 +51,7 @@ class SafeRestInput(InputChannel):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                body = parse_json_body(request)
-                if not isinstance(body, dict):
-                    raise BadRequest(400, "Send a JSON object with 'sender' and 'message'.")
-                sender = check_sender(body.get("sender"))
-                text = check_text(body.get("message"))
+                sender, text = parse_message_request(request)
             except BadRequest as error:
                 return error_response(error)
             result = await answer(request.app, on_new_message, text, sender, self.name())

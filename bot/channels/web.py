@@ -28,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import BadRequest, OnNewMessage, answer, check_sender, check_text, core_messages
+from bot.channels.common import BadRequest, OnNewMessage, answer, core_messages, parse_message_request
 from bot.config import PROJECT_ROOT, Settings, settings
 from bot.privacy import install_output_guards
 from bot.stores import EphemeralTrackerStore
@@ -98,25 +98,6 @@ def demo_page(config: Settings) -> str:
     from html import escape
 
     return _demo_page(escape(config.widget_title, quote=True))
-
-
-def parse_body(request: Request, config: Settings) -> Tuple[str, str]:
-    """(sender, text) from the JSON body, or BadRequest for every way it can be wrong."""
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type not in _BODY_TYPES:
-        raise BadRequest(415, "Send JSON with Content-Type: application/json or text/plain.")
-    # Room for JSON quoting around the longest allowed message.
-    if len(request.body) > config.max_message_chars * 6 + 1024:
-        raise BadRequest(413, "The request is too large.")
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequest(400, "The request is not valid UTF-8.") from None
-    except ValueError:
-        raise BadRequest(400, "The request is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest(400, "Send a JSON object with 'sender' and 'message'.")
-    return check_sender(body.get("sender")), check_text(body.get("message"))
 
 
 def allowed_origin(request: Request, config: Settings) -> Tuple[bool, str | None]:
@@ -210,7 +191,7 @@ class WebInput(InputChannel):
             try:
                 if not allowed:
                     raise BadRequest(403, "This site is not allowed to use this chat (WIDGET_ALLOWED_ORIGINS).")
-                sender, text = parse_body(request, config)
+                sender, text = parse_message_request(request, _BODY_TYPES)
             except BadRequest as error:
                 core = [{"text": t} for t in core_messages()]
                 return reply(
