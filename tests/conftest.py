@@ -111,3 +111,12 @@ def rasa_no_actions(logs_dir: Path, model_path: Path) -> Iterator[servers.Server
     server = servers.start_rasa(logs_dir, "rasa-no-actions", servers.free_port())
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_redis_down(logs_dir: Path, model_path: Path, action_server: servers.Server) -> Iterator[servers.Server]:
+    """A Rasa server configured for a Redis that is not there."""
+    env = {"REDIS_URL": f"redis://127.0.0.1:{servers.free_port()}/0"}
+    server = servers.start_rasa(logs_dir, "rasa-redis-down", action_server.port, env)
+    yield server
+    server.stop()

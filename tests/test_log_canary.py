@@ -49,9 +49,10 @@ def _send_everything(server: Server) -> None:
 
 
 def test_canary_never_reaches_server_logs(
-    rasa_memory: Server, rasa_no_actions: Server, rasa_pair: tuple, action_server: Server
+    rasa_memory: Server, rasa_no_actions: Server, rasa_pair: tuple, rasa_redis_down: Server,
+    action_server: Server,
 ) -> None:
-    everyone = [rasa_memory, rasa_no_actions, *rasa_pair]
+    everyone = [rasa_memory, rasa_no_actions, *rasa_pair, rasa_redis_down]
     for server in everyone:
         _send_everything(server)
     for server in [*everyone, action_server]:

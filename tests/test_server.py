@@ -152,3 +152,15 @@ def test_routing_reaches_the_action_server(rasa_memory: Server) -> None:
     """The safety net would answer anyway; the server log shows the action really ran."""
     assert "1-888-373-7888" in texts(say(rasa_memory, sender(), "my boss keeps my passport, who can help"))
     assert "while running action 'action_route_hotline'" not in rasa_memory.output()
+
+
+# ---- Redis configured but unreachable ------------------------------------------
+
+def test_redis_down_every_message_still_answered_with_one_clean_log_line(rasa_redis_down: Server) -> None:
+    who = sender()
+    say(rasa_redis_down, who, f"im in the uk {CANARY}")
+    assert "999" in texts(say(rasa_redis_down, who, "he has a knife"))  # region kept in memory
+    assert "1-888-373-7888" in texts(say(rasa_redis_down, sender(), "my boss keeps my passport, who can help"))
+    output = rasa_redis_down.output()
+    assert output.count("Redis is unreachable") == 1
+    assert CANARY not in output and who not in output
