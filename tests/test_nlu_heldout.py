@@ -1,20 +1,20 @@
 """Understanding of wording nobody trained on: the held-out gate.
 
 tests/nlu/heldout.yml was written before any tuning, by someone who never saw
-the training data, and is never trained on. Gate: >= 90 % intent accuracy
-(full retrieval intents) and every crisis message routed right.
+the training data. Sentences that also occur in the training data ("hi", "what
+is sextortion") are left out of the score. Gate: >= 90 % intent accuracy (full
+retrieval intents) and every crisis message routed right.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.evaluation import CRISIS_INTENTS, Evaluation, evaluate, summary
+from bot.evaluation import CRISIS_INTENTS, Evaluation, evaluate, summary, training_texts
 
 SETS = PROJECT_ROOT / "tests" / "nlu"
 HELDOUT = SETS / "heldout.yml"
@@ -24,20 +24,17 @@ BLIND = SETS / "blind.yml"
 
 @pytest.fixture(scope="module", params=[HELDOUT, BLIND], ids=["heldout", "blind"])
 def heldout(request: pytest.FixtureRequest, agent: Any, loop: Any) -> Evaluation:
-    result = evaluate(agent, request.param, loop)
+    result = evaluate(agent, request.param, loop, seen=training_texts(PROJECT_ROOT / "data" / "nlu"))
     out = PROJECT_ROOT / "results" / f"{request.param.stem}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary(result), indent=2))
     return result
 
 
-@pytest.mark.parametrize("path", [HELDOUT, BLIND], ids=["heldout", "blind"])
-def test_test_sets_are_not_in_the_training_data(path: Path) -> None:
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    trained = {m.get("text").lower() for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).intent_examples}
-    held = {m.get("text").lower() for m in load_data(str(path)).intent_examples}
-    assert not trained & held
+def test_only_unseen_sentences_are_scored(heldout: Evaluation) -> None:
+    seen = training_texts(PROJECT_ROOT / "data" / "nlu")
+    assert not {text.lower() for text, _, _ in heldout.rows} & seen
+    assert len(heldout.rows) > 3 * len(heldout.excluded)  # overlap stays the exception
 
 
 def test_heldout_intent_accuracy_is_at_least_90_percent(heldout: Evaluation) -> None:
