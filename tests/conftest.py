@@ -16,6 +16,7 @@ from tests import servers
 RESULTS = PROJECT_ROOT / "results"
 
 
+
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
     """Each test sees the environment it sets (settings are cached per process)."""
@@ -94,8 +95,12 @@ def rasa_memory(logs_dir: Path, model_path: Path, action_server: servers.Server)
 @pytest.fixture(scope="session")
 def rasa_pair(logs_dir: Path, model_path: Path, action_server: servers.Server,
               redis_server: servers.Server) -> Iterator[tuple]:
-    """Two Rasa servers sharing one Redis, with a short expiry for the expiry test."""
-    env = {"REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0", "CONVERSATION_TTL_MINUTES": "0.1"}
+    """Two Rasa servers sharing one Redis, with a short expiry (18 s) for the expiry tests.
+
+    Not shorter: under load one conversation's messages can be seconds apart.
+    """
+    env = {"REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
+           "CONVERSATION_TTL_MINUTES": str(servers.PAIR_TTL_SECONDS / 60)}
     first = servers.start_rasa(logs_dir, "rasa-redis-a", action_server.port, env, wait=False)
     second = servers.start_rasa(logs_dir, "rasa-redis-b", action_server.port, env, wait=False)
     for server in (first, second):

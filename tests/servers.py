@@ -20,6 +20,8 @@ import requests
 from bot.config import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+# Idle expiry of the two Redis-sharing servers (tests/conftest.py rasa_pair).
+PAIR_TTL_SECONDS = 18.0
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ import pytest
 import redis
 import requests
 
-from tests.servers import Server, say, texts
+from tests.servers import PAIR_TTL_SECONDS, Server, say, texts
 
 CANARY = "canary-R2d9-server"
 WEBHOOK = "/webhooks/rest/webhook"
@@ -143,8 +143,8 @@ def test_redis_conversations_expire_when_idle(rasa_pair: tuple, redis_server: Se
     who = sender()
     say(first, who, "im in canada")
     key = f"helpbot:tracker:{who}"
-    assert 0 < client.pttl(key) <= 6000
-    time.sleep(6.5)
+    assert 0 < client.pttl(key) <= PAIR_TTL_SECONDS * 1000
+    time.sleep(PAIR_TTL_SECONDS + 0.5)
     assert not client.exists(key)
 
 
