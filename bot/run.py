@@ -32,11 +32,11 @@ def server_env() -> Dict[str, str]:
     return env
 
 
-def action_server_command() -> List[str]:
+def action_server_command(port: int | None = None) -> List[str]:
     """The Rasa SDK action server serving ./actions."""
     return [
         sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-        "--port", str(settings().action_port),
+        "--port", str(port or settings().action_port),
     ]
 
 

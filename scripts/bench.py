@@ -176,7 +176,7 @@ def bench_ours(work: Path, servers: int, turns: int, env: Dict[str, str]) -> Dic
         run_env = {**env, "ACTION_PORT": str(action_port)}
         if redis_server:
             run_env["REDIS_URL"] = f"redis://127.0.0.1:{redis_server.port}/0"
-        actions = spawn(action_server_command(), ROOT, run_env, work / "ours-actions.log", action_port, "actions")
+        actions = spawn(action_server_command(action_port), ROOT, run_env, work / "ours-actions.log", action_port, "actions")
         started.append(actions)
         rasas = []
         for i in range(servers):
