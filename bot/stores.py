@@ -223,6 +223,10 @@ class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
         """Remove everything kept for this conversation."""
         self.kv.delete(self.PREFIX + sender_id)
 
+    async def exists(self, conversation_id: str) -> bool:
+        """Whether the conversation is still kept, without deserialising it."""
+        return self.kv.get(self.PREFIX + conversation_id) is not None
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session of the conversation, if it has not expired."""
         tracker = await self.retrieve_full_tracker(sender_id)
@@ -270,10 +274,19 @@ class EphemeralLockStore(LockStore):
         self.kv.set(self.PREFIX + lock.conversation_id, lock.dumps(), LOCK_TTL_SECONDS)
 
 
+def tracker_store_of(agent: Any) -> TrackerStore:
+    """The agent's own tracker store, without Rasa's FailSafeTrackerStore wrapper.
+
+    The wrapper forwards only the base interface (its `exists` even deserialises
+    the whole conversation), so erase and exists must reach our store directly.
+    """
+    store = agent.tracker_store
+    return getattr(store, "_tracker_store", store)
+
+
 async def erase_conversation(agent: Any, sender_id: str) -> None:
     """Remove a conversation and its lock from this agent's stores, whatever wraps them."""
-    store = agent.tracker_store
-    store = getattr(store, "_tracker_store", store)  # unwrap Rasa's FailSafeTrackerStore
+    store = tracker_store_of(agent)
     if isinstance(store, EphemeralTrackerStore):
         await store.erase(sender_id)
     else:  # a store we do not control: overwrite with an empty conversation

@@ -13,7 +13,7 @@ from typing import Any, List
 import pytest
 
 from bot.channels.common import answer
-from bot.stores import EphemeralLockStore, EphemeralTrackerStore
+from bot.stores import EphemeralLockStore, EphemeralTrackerStore, tracker_store_of
 
 CANARY = "canary-7Q4v-conversation"
 
@@ -28,7 +28,7 @@ def say(app: Any, loop: Any, sender: str, text: str) -> List[str]:
 
 
 def store_of(agent: Any) -> EphemeralTrackerStore:
-    return agent.tracker_store._tracker_store
+    return tracker_store_of(agent)
 
 
 def test_our_stores_are_the_ones_loaded_from_endpoints_yml(agent: Any) -> None:

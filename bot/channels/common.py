@@ -89,6 +89,11 @@ def crisis_intent(text: str | None) -> str | None:
     return crisis_intent_for(text, _crisis_rules()) if text else None
 
 
+def error_payload(error: BadRequest) -> Dict[str, Any]:
+    """The body of a 4xx: what was wrong, and the core hotlines so nobody is left without them."""
+    return {"error": error.message, "messages": [{"text": t} for t in core_messages()]}
+
+
 def core_messages(region: str | None = None) -> List[str]:
     """The core hotlines, for errors where we know nothing about the message."""
     return route_messages([], region)

@@ -16,15 +16,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import BadRequest, OnNewMessage, answer, core_messages, parse_message_request
+from bot.channels.common import BadRequest, OnNewMessage, answer, error_payload, parse_message_request
 from bot.privacy import install_output_guards
 
 
 def error_response(error: BadRequest) -> HTTPResponse:
     """A 4xx with a plain message and the core hotlines."""
-    return response.json(
-        {"error": error.message, "messages": [{"text": t} for t in core_messages()]}, status=error.status
-    )
+    return response.json(error_payload(error), status=error.status)
 
 
 class SafeRestInput(InputChannel):

@@ -28,10 +28,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import BadRequest, OnNewMessage, answer, core_messages, parse_message_request
+from bot.channels.common import BadRequest, OnNewMessage, answer, core_messages, error_payload, parse_message_request
 from bot.config import PROJECT_ROOT, Settings, settings
 from bot.privacy import install_output_guards
-from bot.stores import EphemeralTrackerStore
+from bot.stores import tracker_store_of
 
 WIDGET_DIR = PROJECT_ROOT / "bot" / "widget"
 _DEFAULTS_MARK = "/*@DEFAULTS@*/{}"
@@ -132,12 +132,8 @@ def _for_widget(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 async def conversation_exists(app: Any, sender_id: str) -> bool:
     """Whether the server still keeps this conversation (False once it expired)."""
-    store = app.ctx.agent.tracker_store
-    store = getattr(store, "_tracker_store", store)  # unwrap Rasa's FailSafeTrackerStore
     try:
-        if isinstance(store, EphemeralTrackerStore):
-            return store.kv.get(store.PREFIX + sender_id) is not None
-        return await store.retrieve(sender_id) is not None
+        return await tracker_store_of(app.ctx.agent).exists(sender_id)
     except Exception:  # noqa: BLE001 - unknown is "exists": no false idle notice
         return True
 
@@ -193,11 +189,7 @@ class WebInput(InputChannel):
                     raise BadRequest(403, "This site is not allowed to use this chat (WIDGET_ALLOWED_ORIGINS).")
                 sender, text = parse_message_request(request, _BODY_TYPES)
             except BadRequest as error:
-                core = [{"text": t} for t in core_messages()]
-                return reply(
-                    {"error": error.message, "messages": core, "exited": False, "new_conversation": False},
-                    error.status,
-                )
+                return reply({**error_payload(error), "exited": False, "new_conversation": False}, error.status)
             existed = await conversation_exists(request.app, sender)
             result = await answer(request.app, on_new_message, text, sender, self.name())
             return reply(

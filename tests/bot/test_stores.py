@@ -153,3 +153,12 @@ def test_add_if_absent_in_redis_is_shared(redis_env: redis.Redis) -> None:
     assert kv.add_if_absent("helpbot:test:sid", "1", 3)
     assert not stores.KeyValue(f"redis://127.0.0.1:{redis_env.connection_pool.connection_kwargs['port']}/1").add_if_absent(
         "helpbot:test:sid", "1", 3)
+
+
+def test_exists_follows_expiry_and_erasure(memory_env: None) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    assert not run(store.exists("ivy"))
+    run(store.save(tracker_with("ivy", CANARY, "faq")))
+    assert run(store.exists("ivy"))
+    run(store.erase("ivy"))
+    assert not run(store.exists("ivy"))
