@@ -38,6 +38,8 @@ class Settings:
     action_port: int
     rasa_api_token: str | None
     max_message_chars: int
+    # Custom actions inside the Rasa server (bot/rasa_speedups.py); false = the action server.
+    actions_in_process: bool = True
     # Web widget (bot/channels/web.py); defaults so other code can build Settings without them.
     widget_title: str = "Chat"
     widget_greeting: str = ""
@@ -50,6 +52,16 @@ class Settings:
     sms_id_secret: str | None = None
     sms_insecure_dev: bool = False
     sms_quick_exit_reply: str | None = None
+
+
+def _flag(name: str, default: bool) -> bool:
+    """true/false (1/0, yes/no, on/off); anything else, a typo included, keeps the default."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    return default
 
 
 def _float(name: str, default: str) -> float:
@@ -128,7 +140,7 @@ def _sms_settings() -> dict:
         "sms_public_url": _optional("SMS_PUBLIC_URL"),
         "sms_id_secret": _optional("SMS_ID_SECRET"),
         # Only an explicit yes turns signature checks off; a typo keeps them on.
-        "sms_insecure_dev": os.environ.get("SMS_INSECURE_DEV", "").strip().lower() in ("1", "true", "yes", "on"),
+        "sms_insecure_dev": _flag("SMS_INSECURE_DEV", False),
         "sms_quick_exit_reply": _optional("SMS_QUICK_EXIT_REPLY"),
     }
 
@@ -164,6 +176,7 @@ def settings() -> Settings:
         action_port=int(_float("ACTION_PORT", "5055")),
         rasa_api_token=_optional("RASA_API_TOKEN"),
         max_message_chars=int(_float("MAX_MESSAGE_CHARS", "2000")),
+        actions_in_process=_flag("ACTIONS_IN_PROCESS", True),
         **_widget_settings(),
         **_sms_settings(),
     )

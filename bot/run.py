@@ -64,7 +64,7 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = server_env()
     procs = []
-    if not args.no_actions:
+    if not args.no_actions and not settings().actions_in_process:
         procs.append(subprocess.Popen(action_server_command(), cwd=PROJECT_ROOT, env=env))
     procs.append(subprocess.Popen(rasa_server_command(Path(args.model)), cwd=PROJECT_ROOT, env=env))
     print(f"Assistant starting on http://127.0.0.1:{settings().rasa_port} (Ctrl-C stops it).", flush=True)

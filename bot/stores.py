@@ -14,6 +14,10 @@ Rasa 3.6 traps this module exists to avoid (read in rasa/core/):
 - FailSafeTrackerStore falls back to an InMemoryTrackerStore that never
   expires anything when a store raises; we never raise for Redis outages and
   fall back to our own expiring memory instead.
+- Every store keeps a conversation's whole history, and every message reads,
+  replays and rewrites all of it, so each reply gets slower as a conversation
+  goes on. We keep the latest turns and the current slot values only: less of
+  what someone wrote is held, and the cost of a message stays flat.
 """
 
 from __future__ import annotations
@@ -27,14 +31,20 @@ from typing import Any, Dict, Iterable, List, Tuple
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockStore
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import (
     DialogueStateTracker,
     get_trackers_for_conversation_sessions,
 )
 
+from bot import rasa_speedups
 from bot.config import settings
 from bot.nlu.quick_exit import QUICK_EXIT_INTENT
+
+rasa_speedups.install()
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +52,10 @@ KEY_PREFIX = "helpbot:"
 # A lock outlives no request by much; expiry only matters if a server dies mid-message.
 LOCK_TTL_SECONDS = 120.0
 REDIS_RETRY_SECONDS = 5.0
+# User messages kept per conversation (with what followed each). Must cover
+# MemoizationPolicy's max_history (4, config.yml) and how far back routing looks
+# for the need when someone says where they are (bot.hotlines.need_for_conversation).
+KEPT_USER_TURNS = 6
 
 
 class _MemoryKV:
@@ -217,7 +231,8 @@ class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
         if asks_for_quick_exit(tracker):
             await self.erase(tracker.sender_id)
             return
-        self.kv.set(self.PREFIX + tracker.sender_id, self.serialise_tracker(tracker), self.ttl)
+        stored = json.dumps(Dialogue(tracker.sender_id, recent_events(tracker)).as_dict())
+        self.kv.set(self.PREFIX + tracker.sender_id, stored, self.ttl)
 
     async def erase(self, sender_id: str) -> None:
         """Remove everything kept for this conversation."""
@@ -243,6 +258,34 @@ class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
     async def keys(self) -> Iterable[str]:
         """Conversation ids currently kept."""
         return [k[len(self.PREFIX):] for k in self.kv.keys(self.PREFIX)]
+
+
+def recent_events(tracker: DialogueStateTracker, user_turns: int = KEPT_USER_TURNS) -> List[Event]:
+    """The conversation cut to its last `user_turns` user messages, slots intact.
+
+    The cut starts a fresh session (as Rasa's own session start does) that sets
+    the slots to their current values, then replays the kept turns from the
+    listen before the oldest of them, so policies see the same recent history.
+    """
+    events = list(tracker.events)
+    user_positions = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(user_positions) <= user_turns:
+        return events
+    start = user_positions[-user_turns]
+    before = events[start - 1]
+    if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN_NAME:
+        start -= 1
+    when = events[start].timestamp
+    head: List[Event] = [
+        ActionExecuted(ACTION_SESSION_START_NAME, timestamp=when),
+        SessionStarted(timestamp=when),
+    ]
+    head += [
+        SlotSet(name, slot.value, timestamp=when)
+        for name, slot in tracker.slots.items()
+        if slot.value != slot.initial_value
+    ]
+    return head + events[start:]
 
 
 def asks_for_quick_exit(tracker: DialogueStateTracker) -> bool:

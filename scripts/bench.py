@@ -162,6 +162,7 @@ def run_levels(urls: List[str], mix: List[str], pids: List[int], turns: int) -> 
 
 
 def bench_ours(work: Path, servers: int, turns: int, env: Dict[str, str]) -> Dict[str, object]:
+    from bot.config import settings
     from bot.run import action_server_command, rasa_server_command
 
     model_dir = work / "ours-model"
@@ -176,23 +177,30 @@ def bench_ours(work: Path, servers: int, turns: int, env: Dict[str, str]) -> Dic
         run_env = {**env, "ACTION_PORT": str(action_port)}
         if redis_server:
             run_env["REDIS_URL"] = f"redis://127.0.0.1:{redis_server.port}/0"
-        actions = spawn(action_server_command(action_port), ROOT, run_env, work / "ours-actions.log", action_port, "actions")
-        started.append(actions)
+        # As `make run`: an action server only when actions do not run in process.
+        actions = None
+        if not settings().actions_in_process:
+            actions = spawn(action_server_command(action_port), ROOT, run_env, work / "ours-actions.log",
+                            action_port, "actions")
+            started.append(actions)
         rasas = []
         for i in range(servers):
             port = free_port()
             command = rasa_server_command(model_dir / "bench.tar.gz", port)
             rasas.append(spawn(command, ROOT, run_env, work / f"ours-rasa-{i}.log", port, f"rasa-{i}"))
         started += rasas
-        wait_for_http(actions, "/health")
+        if actions:
+            wait_for_http(actions, "/health")
         for server in rasas:
             wait_for_http(server, "/webhooks/rest/")
         urls = [s.url + "/webhooks/rest/webhook" for s in rasas]
-        figures = run_levels(urls, OUR_MIX, [s.process.pid for s in rasas + [actions]], turns)
+        measured = rasas + ([actions] if actions else [])
+        figures = run_levels(urls, OUR_MIX, [s.process.pid for s in measured], turns)
     finally:
         for server in started:
             server.stop()
-    return {"train_seconds": train_seconds, "server_processes": servers, **figures}
+    return {"train_seconds": train_seconds, "server_processes": servers,
+            "actions_in_process": settings().actions_in_process, **figures}
 
 
 def bench_stock(work: Path, turns: int, env: Dict[str, str]) -> Dict[str, object]:

@@ -84,9 +84,10 @@ def app(agent: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def rasa_memory(logs_dir: Path, model_path: Path, action_server: servers.Server) -> Iterator[servers.Server]:
-    """A Rasa server as `make run` starts it (in-memory store), with the HTTP API on."""
-    server = servers.start_rasa(logs_dir, "rasa-memory", action_server.port,
+def rasa_memory(logs_dir: Path, model_path: Path) -> Iterator[servers.Server]:
+    """A Rasa server as `make run` starts it (in-memory store, actions in process, so
+    nothing listens on its action port), with the HTTP API on."""
+    server = servers.start_rasa(logs_dir, "rasa-memory", servers.free_port(),
                                 {"RASA_API_TOKEN": "test-token"})
     yield server
     server.stop()
@@ -111,9 +112,19 @@ def rasa_pair(logs_dir: Path, model_path: Path, action_server: servers.Server,
 
 
 @pytest.fixture(scope="session")
+def rasa_remote_actions(logs_dir: Path, model_path: Path, action_server: servers.Server) -> Iterator[servers.Server]:
+    """A Rasa server that sends custom actions to the real action server (stock Rasa's way)."""
+    server = servers.start_rasa(logs_dir, "rasa-remote-actions", action_server.port,
+                                {"ACTIONS_IN_PROCESS": "false"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def rasa_no_actions(logs_dir: Path, model_path: Path) -> Iterator[servers.Server]:
-    """A Rasa server whose action server is down (nothing listens on its port)."""
-    server = servers.start_rasa(logs_dir, "rasa-no-actions", servers.free_port())
+    """A Rasa server set to use the action server, which is down (nothing listens on its port)."""
+    server = servers.start_rasa(logs_dir, "rasa-no-actions", servers.free_port(),
+                                {"ACTIONS_IN_PROCESS": "false"})
     yield server
     server.stop()
 

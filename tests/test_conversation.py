@@ -13,7 +13,7 @@ from typing import Any, List
 import pytest
 
 from bot.channels.common import answer
-from bot.stores import EphemeralLockStore, EphemeralTrackerStore, tracker_store_of
+from bot.stores import KEPT_USER_TURNS, EphemeralLockStore, EphemeralTrackerStore, tracker_store_of
 
 CANARY = "canary-7Q4v-conversation"
 
@@ -141,10 +141,40 @@ def test_exit_inside_a_sentence_erases_nothing(app: Any, agent: Any, loop: Any) 
     assert tracker is not None and tracker.get_slot("region") == "UK"
 
 
-def test_routing_runs_in_the_action_server_not_only_the_safety_net(app: Any, agent: Any, loop: Any) -> None:
-    """The safety net hides a broken action endpoint; the tracker shows who answered."""
+def test_routing_action_runs_not_only_the_safety_net(app: Any, agent: Any, loop: Any) -> None:
+    """The safety net hides a broken action; the tracker shows who answered."""
     sender = new_sender()
     say(app, loop, sender, "my boss took my passport and wont let me leave")
     tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
     uttered = [e.text for e in tracker.events if e.type_name == "bot"]
     assert any("1-888-373-7888" in (text or "") for text in uttered)
+
+
+# ---- long conversations: only the latest turns are kept -------------------------
+
+def test_a_long_conversation_keeps_its_region_and_recent_need_but_not_old_text(
+    app: Any, agent: Any, loop: Any
+) -> None:
+    sender = new_sender()
+    say(app, loop, sender, f"i live in london {CANARY}")
+    for text in ["what is debt bondage", "what is coercive control", "thanks", "is this chat private",
+                 "what is sextortion", "how do i know if there is a spy app on my phone", "ok"]:
+        say(app, loop, sender, text)
+    stored = _stored_text(agent)
+    assert CANARY not in stored  # the first message is no longer held
+    tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
+    assert tracker.get_slot("region") == "UK"
+    assert len([e for e in tracker.events if e.type_name == "user"]) == KEPT_USER_TURNS
+    # the region said 8 messages ago still picks the numbers
+    assert "0808 2000 247" in " ".join(say(app, loop, sender, "my husband hits me, who can i call"))
+    assert "999" in say(app, loop, sender, "he has a knife")[0]
+
+
+def test_saying_where_you_are_late_in_a_conversation_re_answers_the_last_need(
+    app: Any, loop: Any
+) -> None:
+    sender = new_sender()
+    for text in ["hi", "yes", "what is debt bondage", "what is coercive control", "thanks",
+                 "my boss took my passport and wont let me leave"]:
+        say(app, loop, sender, text)
+    assert "131 237" in " ".join(say(app, loop, sender, "im in australia"))

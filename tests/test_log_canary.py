@@ -1,7 +1,8 @@
 """Nothing a user writes reaches a log at the default level, on any path we can provoke.
 
 A unique canary is sent through every channel and failure (normal messages,
-crisis, quick exit, malformed requests, odd payloads, the action server down,
+crisis, quick exit, malformed requests, odd payloads, actions in process and in
+the action server, the action server down,
 a processing failure), then searched for in everything every server printed.
 """
 
@@ -50,9 +51,10 @@ def _send_everything(server: Server) -> None:
 
 def test_canary_never_reaches_server_logs(
     rasa_memory: Server, rasa_no_actions: Server, rasa_pair: tuple, rasa_redis_down: Server,
-    action_server: Server,
+    rasa_remote_actions: Server, action_server: Server,
 ) -> None:
-    everyone = [rasa_memory, rasa_no_actions, *rasa_pair, rasa_redis_down]
+    # rasa_remote_actions sends routing to the action server, so its log is tested too.
+    everyone = [rasa_memory, rasa_no_actions, *rasa_pair, rasa_redis_down, rasa_remote_actions]
     for server in everyone:
         _send_everything(server)
     for server in [*everyone, action_server]:

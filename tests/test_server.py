@@ -148,10 +148,20 @@ def test_redis_conversations_expire_when_idle(rasa_pair: tuple, redis_server: Se
     assert not client.exists(key)
 
 
-def test_routing_reaches_the_action_server(rasa_memory: Server) -> None:
-    """The safety net would answer anyway; the server log shows the action really ran."""
-    assert "1-888-373-7888" in texts(say(rasa_memory, sender(), "my boss keeps my passport, who can help"))
-    assert "while running action 'action_route_hotline'" not in rasa_memory.output()
+def _routed_by_the_action(server: Server) -> None:
+    """The safety net lists every core line; the action names the trafficking line only."""
+    reply = texts(say(server, sender(), "my boss keeps my passport, who can help"))
+    assert "1-888-373-7888" in reply and "1-800-799-7233" not in reply
+    assert "while running action 'action_route_hotline'" not in server.output()
+    assert "could not be processed" not in server.output()
+
+
+def test_routing_runs_in_process_without_an_action_server(rasa_memory: Server) -> None:
+    _routed_by_the_action(rasa_memory)
+
+
+def test_routing_reaches_the_action_server_when_configured(rasa_remote_actions: Server) -> None:
+    _routed_by_the_action(rasa_remote_actions)
 
 
 # ---- Redis configured but unreachable ------------------------------------------

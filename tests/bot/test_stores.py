@@ -10,8 +10,9 @@ from typing import Any, Iterator
 import pytest
 import redis
 from rasa.core.lock import TicketLock
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import stores
@@ -162,3 +163,48 @@ def test_exists_follows_expiry_and_erasure(memory_env: None) -> None:
     assert run(store.exists("ivy"))
     run(store.erase("ivy"))
     assert not run(store.exists("ivy"))
+
+
+# ---- only the latest turns are stored -------------------------------------------
+
+def _long_tracker(sender: str, turns: int) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    tracker.update(ActionExecuted(ACTION_SESSION_START_NAME))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    for turn in range(turns):
+        text = f"{CANARY} first" if turn == 0 else f"message {turn}"
+        tracker.update(UserUttered(text, {"name": "faq", "confidence": 1.0}))
+        if turn == 0:
+            tracker.update(SlotSet("region", "AU"))
+        tracker.update(ActionExecuted("utter_faq"))
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    return tracker
+
+
+def test_a_long_conversation_is_stored_as_its_latest_turns_with_its_slots(memory_env: None) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(_long_tracker("long", stores.KEPT_USER_TURNS + 5)))
+    assert CANARY not in store.kv.get(store.PREFIX + "long")
+    kept = run(store.retrieve("long"))
+    user_texts = [e.text for e in kept.events if isinstance(e, UserUttered)]
+    assert user_texts == [f"message {t}" for t in range(5, stores.KEPT_USER_TURNS + 5)]
+    assert kept.get_slot("region") == "AU"
+    # the kept part starts like a session, then the listen before the oldest kept message
+    assert isinstance(kept.events[0], ActionExecuted) and isinstance(kept.events[1], SessionStarted)
+    first_user = next(i for i, e in enumerate(kept.events) if isinstance(e, UserUttered))
+    assert kept.events[first_user - 1] == ActionExecuted(ACTION_LISTEN_NAME)
+
+
+def test_a_short_conversation_is_stored_whole(memory_env: None) -> None:
+    tracker = _long_tracker("short", stores.KEPT_USER_TURNS)
+    assert stores.recent_events(tracker) == list(tracker.events)
+
+
+def test_a_slot_changed_within_the_kept_turns_keeps_its_latest_value(memory_env: None) -> None:
+    tracker = _long_tracker("changed", stores.KEPT_USER_TURNS + 3)
+    tracker.update(UserUttered("im in canada", {"name": "inform_region", "confidence": 1.0}))
+    tracker.update(SlotSet("region", "CA"))
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker))
+    assert run(store.retrieve("changed")).get_slot("region") == "CA"
