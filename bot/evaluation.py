@@ -23,6 +23,7 @@ class Evaluation:
     """Per-example predictions and the figures derived from them."""
 
     rows: List[Tuple[str, str, str]] = field(default_factory=list)  # text, expected, predicted
+    source: str = ""  # the test file's name
     # Test sentences left out because the same sentence is in the training data.
     excluded: List[str] = field(default_factory=list)
 
@@ -116,7 +117,7 @@ def evaluate(
     and the training data; scoring them would measure memory, not understanding.
     """
     data = load_data(str(nlu_file))
-    result = Evaluation()
+    result = Evaluation(source=Path(nlu_file).name)
     run = (loop or asyncio.new_event_loop()).run_until_complete
     for example in data.intent_examples:
         if seen and example.get("text").lower() in seen:

@@ -2,8 +2,8 @@
 
 tests/nlu/heldout.yml was written before any tuning, by someone who never saw
 the training data. Sentences that also occur in the training data ("hi", "what
-is sextortion") are left out of the score. Gate: >= 90 % intent accuracy (full
-retrieval intents) and every crisis message routed right.
+is sextortion") are left out of the score. Gate: each set's accuracy floor
+(FLOORS; full retrieval intents) and every crisis message routed right.
 """
 
 from __future__ import annotations
@@ -21,9 +21,14 @@ SETS = PROJECT_ROOT / "tests" / "nlu"
 HELDOUT = SETS / "heldout.yml"
 # blind.yml: written after tuning, by someone who saw neither data/nlu nor heldout.yml.
 BLIND = SETS / "blind.yml"
+# fresh.yml: written 2026-11-22 by someone who saw none of the data, after the
+# linear classifier was chosen by cross-validation; first measured at 90.2 %.
+FRESH = SETS / "fresh.yml"
+# Accuracy floors. Crisis messages must all be routed right in every set.
+FLOORS = {HELDOUT.name: 0.90, BLIND.name: 0.90, FRESH.name: 0.85}
 
 
-@pytest.fixture(scope="module", params=[HELDOUT, BLIND], ids=["heldout", "blind"])
+@pytest.fixture(scope="module", params=[HELDOUT, BLIND, FRESH], ids=["heldout", "blind", "fresh"])
 def heldout(request: pytest.FixtureRequest, agent: Any, loop: Any) -> Evaluation:
     result = evaluate(agent, request.param, loop, seen=training_texts(PROJECT_ROOT / "data" / "nlu"))
     out = PROJECT_ROOT / "results" / f"{request.param.stem}.json"
@@ -38,8 +43,10 @@ def test_only_unseen_sentences_are_scored(heldout: Evaluation) -> None:
     assert len(heldout.rows) > len(heldout.excluded)  # overlap stays the exception
 
 
-def test_heldout_intent_accuracy_is_at_least_90_percent(heldout: Evaluation) -> None:
-    assert heldout.accuracy >= 0.90, "\n".join(f"{e} -> {p}: {t}" for t, e, p in heldout.mistakes())
+def test_heldout_intent_accuracy_reaches_its_floor(heldout: Evaluation) -> None:
+    assert heldout.accuracy >= FLOORS[heldout.source], "\n".join(
+        f"{e} -> {p}: {t}" for t, e, p in heldout.mistakes()
+    )
 
 
 @pytest.mark.parametrize("intent", CRISIS_INTENTS)
@@ -48,7 +55,7 @@ def test_every_heldout_crisis_message_is_recognised(heldout: Evaluation, intent:
     assert not missed, f"{intent} missed: {missed}"
 
 
-@pytest.mark.parametrize("path", [HELDOUT, BLIND], ids=["heldout", "blind"])
+@pytest.mark.parametrize("path", [HELDOUT, BLIND, FRESH], ids=["heldout", "blind", "fresh"])
 def test_test_sets_cover_every_intent_of_the_domain(agent: Any, path: Path) -> None:
     from rasa.shared.nlu.training_data.loading import load_data
 
