@@ -16,17 +16,22 @@ message, more than the whole rest of the message. We validate against the same
 schema with a validator built once. Reading a stored conversation looks up
 each event's class by walking every Event subclass (a few hundred) once per
 event; we look them up in a table built once, falling back to Rasa's walk for
-a name the table lacks. Installed by `bot.stores`, which every Rasa
+a name the table lacks. Every message runs Rasa's graphs (NLU, then the
+policies for each action) through dask's scheduler, whose bookkeeping cost
+about as much as our whole NLU; we run the same nodes in the same dependency
+order directly. Installed by `bot.stores`, which every Rasa
 server running this assistant loads through endpoints.yml.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from bot.config import settings
 
 _installed = False
+# Rasa's own graph run, kept so tests can compare it with ours.
+dask_graph_run: Any = None
 
 
 def install() -> None:
@@ -37,6 +42,7 @@ def install() -> None:
     _installed = True
     _validate_action_responses_with_a_cached_validator()
     _resolve_event_types_from_a_table()
+    _run_graphs_without_dask()
     if settings().actions_in_process:
         _run_custom_actions_in_process()
 
@@ -83,6 +89,60 @@ def _resolve_event_types_from_a_table() -> None:
 
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
 
+
+
+def _run_graphs_without_dask() -> None:
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def plan(runner: DaskGraphRunner, targets: List[str]) -> List[Tuple[str, Tuple[str, ...]]]:
+        """Nodes the targets need, each after the nodes it needs (computed once per targets)."""
+        plans = runner.__dict__.setdefault("_sequential_plans", {})
+        key = tuple(targets)
+        if key not in plans:
+            nodes = runner._graph_schema.minimal_graph_schema(targets).nodes
+            order: List[Tuple[str, Tuple[str, ...]]] = []
+            placed: set = set()
+
+            def place(name: str) -> None:
+                if name in placed or name not in nodes:
+                    return  # done, or an input placeholder
+                placed.add(name)
+                needs = tuple(nodes[name].needs.values())
+                for need in needs:
+                    place(need)
+                order.append((name, needs))
+
+            for target in targets:
+                place(target)
+            plans[key] = order
+        return plans[key]
+
+    def run(
+        self: DaskGraphRunner,
+        inputs: Dict[str, Any] | None = None,
+        targets: List[str] | None = None,
+    ) -> Dict[str, Any]:
+        # Same contract as DaskGraphRunner.run: inputs enter as (name, value), each
+        # node returns (name, output), the result maps each target to its output.
+        run_targets = targets if targets else self._graph_schema.target_names
+        order = plan(self, run_targets)
+        results: Dict[str, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                raise GraphRunError(f"Input value '{value}' clashes with a node name.")
+            results[name] = (name, value)
+        try:
+            for name, needs in order:
+                node = self._instantiated_nodes[name]
+                results[name] = node(*(results.get(need, need) for need in needs))
+        except RuntimeError as error:
+            raise GraphRunError("Error running runner.") from error
+        return dict(results.get(target, target) for target in run_targets)
+
+    global dask_graph_run
+    dask_graph_run = DaskGraphRunner.run
+    DaskGraphRunner.run = run  # type: ignore[method-assign]
 
 
 def _run_custom_actions_in_process() -> None:

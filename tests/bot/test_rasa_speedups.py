@@ -48,3 +48,32 @@ def test_every_event_type_resolves_to_the_class_rasa_would_find() -> None:
     assert Event.resolve_by_type("topic") is None  # Rasa's old-event rule still applies
     with pytest.raises(ValueError):
         Event.resolve_by_type("no-such-event")
+
+
+TEXTS = ["hi", "what is debt bondage", "he has a knife", "i live in london", "zzqx blorp",
+         "my boss took my passport and wont let me leave", "exit", "/faq"]
+
+
+def test_graphs_run_without_dask_give_what_dask_gave(agent: Any, loop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    assert DaskGraphRunner.run is not rasa_speedups.dask_graph_run  # ours is in use
+    ours = [loop.run_until_complete(agent.parse_message(t)) for t in TEXTS]
+    monkeypatch.setattr(DaskGraphRunner, "run", rasa_speedups.dask_graph_run)
+    assert [loop.run_until_complete(agent.parse_message(t)) for t in TEXTS] == ours
+
+
+def test_policy_predictions_without_dask_are_dasks(agent: Any, loop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    processor = agent.processor
+    tracker = loop.run_until_complete(processor.get_tracker("speedups-policies"))
+    for text in TEXTS[:4]:
+        loop.run_until_complete(processor._handle_message_with_tracker(UserMessage(text), tracker))
+        ours = processor._predict_next_with_tracker(tracker)
+        with monkeypatch.context() as patched:
+            patched.setattr(DaskGraphRunner, "run", rasa_speedups.dask_graph_run)
+            theirs = processor._predict_next_with_tracker(tracker)
+        assert (ours.max_confidence_index, ours.policy_name, ours.probabilities) == (
+            theirs.max_confidence_index, theirs.policy_name, theirs.probabilities)
