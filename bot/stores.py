@@ -22,14 +22,16 @@ Rasa 3.6 traps this module exists to avoid (read in rasa/core/):
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import time
-from typing import Any, Dict, Iterable, List, Tuple
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Dict, Iterable, List, Tuple
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LockStore
+from rasa.core.lock_store import LockError, LockStore
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
@@ -51,6 +53,7 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "helpbot:"
 # A lock outlives no request by much; expiry only matters if a server dies mid-message.
 LOCK_TTL_SECONDS = 120.0
+LOCK_POLL_SECONDS = 0.01
 REDIS_RETRY_SECONDS = 5.0
 # User messages kept per conversation (with what followed each). Must cover
 # MemoizationPolicy's max_history (4, config.yml) and how far back routing looks
@@ -295,7 +298,14 @@ def asks_for_quick_exit(tracker: DialogueStateTracker) -> bool:
 
 
 class EphemeralLockStore(LockStore):
-    """Per-conversation locks in the same place as the conversations, with expiry."""
+    """Per-conversation locks in the same place as the conversations, with expiry.
+
+    Rasa's own protocol reads and rewrites a ticket record about seven times a
+    message (with Redis, seven blocking round trips), and two servers can both
+    take the first ticket. Here one atomic set-if-absent takes the lock and one
+    delete gives it back; a second message for the same conversation waits,
+    checking every LOCK_POLL_SECONDS, until the first one is answered.
+    """
 
     PREFIX = KEY_PREFIX + "lock:"
 
@@ -303,13 +313,40 @@ class EphemeralLockStore(LockStore):
         self.kv = shared_kv()
         super().__init__()
 
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_TTL_SECONDS,
+        wait_time_in_seconds: float = LOCK_POLL_SECONDS,
+    ) -> AsyncIterator[TicketLock]:
+        """Hold the conversation while one message is handled (Rasa's interface).
+
+        Waits at most `lock_lifetime` seconds, then raises LockError (the channel
+        then answers with the safety net). Rasa passes a 1 s wait between
+        checks; we check more often, as a reply takes milliseconds.
+        """
+        key = self.PREFIX + conversation_id
+        held = TicketLock(conversation_id)
+        held.issue_ticket(lock_lifetime)
+        give_up = time.monotonic() + lock_lifetime
+        while not self.kv.add_if_absent(key, held.dumps(), lock_lifetime):
+            if time.monotonic() >= give_up:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            await asyncio.sleep(min(wait_time_in_seconds, LOCK_POLL_SECONDS))
+        try:
+            yield held
+        finally:
+            # Ours unless this message outlived the lock's expiry (minutes): accepted.
+            self.kv.delete(key)
+
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """Fetch the lock, if any."""
         stored = self.kv.get(self.PREFIX + conversation_id)
         return None if stored is None else TicketLock.from_dict(json.loads(stored))
 
     def delete_lock(self, conversation_id: str) -> None:
-        """Remove the lock (Rasa calls this after each message when nobody waits)."""
+        """Remove the lock (quick exit does, once the message is answered)."""
         self.kv.delete(self.PREFIX + conversation_id)
 
     def save_lock(self, lock: TicketLock) -> None:

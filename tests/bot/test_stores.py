@@ -208,3 +208,65 @@ def test_a_slot_changed_within_the_kept_turns_keeps_its_latest_value(memory_env:
     store = EphemeralTrackerStore(DOMAIN)
     run(store.save(tracker))
     assert run(store.retrieve("changed")).get_slot("region") == "CA"
+
+
+# ---- the lock: one atomic take, one give-back --------------------------------------
+
+async def _hold(locks: EphemeralLockStore, who: str, seconds: float, log: list) -> None:
+    async with locks.lock(who):
+        log.append("in")
+        await asyncio.sleep(seconds)
+        log.append("out")
+
+
+def test_lock_is_held_while_a_message_is_handled_and_gone_after(redis_env: redis.Redis) -> None:
+    locks = EphemeralLockStore()
+    key = EphemeralLockStore.PREFIX + "hana"
+
+    async def check() -> None:
+        async with locks.lock("hana"):
+            assert redis_env.exists(key)
+            assert 0 < redis_env.pttl(key) <= stores.LOCK_TTL_SECONDS * 1000
+        assert not redis_env.exists(key)
+
+    run(check())
+    assert locks.get_lock("hana") is None
+
+
+def test_a_second_message_waits_for_the_first_even_on_another_server(redis_env: redis.Redis) -> None:
+    first_server, second_server = EphemeralLockStore(), EphemeralLockStore()
+    stores._shared.clear()  # the second "server" gets its own connection
+    second_server.kv = stores.shared_kv()
+    log: list = []
+
+    async def both() -> None:
+        await asyncio.gather(_hold(first_server, "ivo", 0.2, log), _hold(second_server, "ivo", 0.0, log))
+
+    run(both())
+    assert log == ["in", "out", "in", "out"]
+
+
+def test_different_conversations_do_not_wait_for_each_other(memory_env: None) -> None:
+    locks = EphemeralLockStore()
+    log: list = []
+
+    async def both() -> None:
+        await asyncio.gather(_hold(locks, "jo", 0.2, log), _hold(locks, "kai", 0.2, log))
+
+    started = time.monotonic()
+    run(both())
+    assert log[:2] == ["in", "in"] and time.monotonic() - started < 0.35
+
+
+def test_a_lock_never_given_back_makes_the_next_message_fail_after_its_lifetime(memory_env: None) -> None:
+    from rasa.core.lock_store import LockError
+
+    locks = EphemeralLockStore()
+    locks.kv.add_if_absent(EphemeralLockStore.PREFIX + "lee", "held by a crashed server", 60)
+
+    async def wait() -> None:
+        async with locks.lock("lee", lock_lifetime=0.1):
+            pass
+
+    with pytest.raises(LockError):
+        run(wait())
