@@ -2,10 +2,13 @@
 
 For each assistant: training time, then 1, 10 and 50 concurrent conversations
 over the REST channel (a realistic mix of messages), reporting throughput,
-p50/p95/p99 latency, errors and peak server memory. Ours runs as several Rasa
-server processes sharing Redis (requests spread across them like a load
-balancer would); stock runs as `rasa init` makes it. Saves results/bench.json
-and results/bench.png. Traffic goes to 127.0.0.1 only.
+p50/p95/p99 latency, errors and peak server memory. Each level runs `--rounds`
+times with new conversations and pools the latencies, so a p95 rests on
+hundreds of replies. Ours is trained once and run as `make run` runs it (one
+process, conversations in memory) and as N processes sharing Redis (requests
+spread across them like a round-robin load balancer); stock runs as `rasa init`
+makes it. Saves results/bench.json and results/bench.png. Traffic goes to
+127.0.0.1 only; the load generator shares the machine's cores with the servers.
 """
 
 from __future__ import annotations
@@ -86,8 +89,8 @@ async def _conversation(session: aiohttp.ClientSession, urls: List[str], mix: Li
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def drive(urls: List[str], mix: List[str], concurrency: int, turns: int) -> Level:
-    """`concurrency` conversations at once, each `turns` messages long."""
+async def drive(urls: List[str], mix: List[str], concurrency: int, turns: int, rounds: int = 1) -> Level:
+    """`concurrency` conversations at once, each `turns` messages long, `rounds` times over."""
     latencies: List[float] = []
     errors: List[int] = []
     timeout = aiohttp.ClientTimeout(total=120)
@@ -96,9 +99,10 @@ async def drive(urls: List[str], mix: List[str], concurrency: int, turns: int) -
         for url in urls:
             await session.post(url, json={"sender": "warmup", "message": mix[0]})
         started = time.perf_counter()
-        await asyncio.gather(*[
-            _conversation(session, urls, mix, turns, latencies, errors, i) for i in range(concurrency)
-        ])
+        for _ in range(rounds):
+            await asyncio.gather(*[
+                _conversation(session, urls, mix, turns, latencies, errors, i) for i in range(concurrency)
+            ])
         seconds = time.perf_counter() - started
     return Level(concurrency, len(latencies), len(errors), round(seconds, 2),
                  round(len(latencies) / seconds, 1), round(statistics.median(latencies), 1),
@@ -154,20 +158,26 @@ def spawn(command: List[str], cwd: Path, env: Dict[str, str], log: Path, port: i
     return Server(name, port, process, log)
 
 
-def run_levels(urls: List[str], mix: List[str], pids: List[int], turns: int) -> Dict[str, object]:
+def run_levels(urls: List[str], mix: List[str], pids: List[int], turns: int, rounds: int) -> Dict[str, object]:
     with RssSampler(pids) as rss:
-        levels = [asyncio.run(drive(urls, mix, c, turns)) for c in LEVELS]
+        levels = [asyncio.run(drive(urls, mix, c, turns, rounds)) for c in LEVELS]
     return {"levels": [asdict(level) for level in levels],
             "peak_rss_mb_per_process": round(rss.peak_each_mb), "peak_rss_mb_total": round(rss.peak_total_mb)}
 
 
-def bench_ours(work: Path, servers: int, turns: int, env: Dict[str, str]) -> Dict[str, object]:
-    from bot.config import settings
-    from bot.run import action_server_command, rasa_server_command
-
+def train_ours(work: Path, env: Dict[str, str]) -> tuple:
+    """(model file, training seconds) for this assistant, trained from scratch."""
     model_dir = work / "ours-model"
     train_seconds = timed([sys.executable, "-m", "rasa", "train", "--force", "--out", str(model_dir),
                            "--fixed-model-name", "bench"], ROOT, env, work / "ours-train.log")
+    return model_dir / "bench.tar.gz", train_seconds
+
+
+def bench_ours(work: Path, model: Path, train_seconds: float, servers: int, turns: int, rounds: int,
+               env: Dict[str, str]) -> Dict[str, object]:
+    from bot.config import settings
+    from bot.run import action_server_command, rasa_server_command
+
     started: List[Server] = []
     try:
         redis_server = start_redis(work) if servers > 1 else None
@@ -186,8 +196,8 @@ def bench_ours(work: Path, servers: int, turns: int, env: Dict[str, str]) -> Dic
         rasas = []
         for i in range(servers):
             port = free_port()
-            command = rasa_server_command(model_dir / "bench.tar.gz", port)
-            rasas.append(spawn(command, ROOT, run_env, work / f"ours-rasa-{i}.log", port, f"rasa-{i}"))
+            command = rasa_server_command(model, port)
+            rasas.append(spawn(command, ROOT, run_env, work / f"ours{servers}-rasa-{i}.log", port, f"rasa-{i}"))
         started += rasas
         if actions:
             wait_for_http(actions, "/health")
@@ -195,15 +205,15 @@ def bench_ours(work: Path, servers: int, turns: int, env: Dict[str, str]) -> Dic
             wait_for_http(server, "/webhooks/rest/")
         urls = [s.url + "/webhooks/rest/webhook" for s in rasas]
         measured = rasas + ([actions] if actions else [])
-        figures = run_levels(urls, OUR_MIX, [s.process.pid for s in measured], turns)
+        figures = run_levels(urls, OUR_MIX, [s.process.pid for s in measured], turns, rounds)
     finally:
         for server in started:
             server.stop()
-    return {"train_seconds": train_seconds, "server_processes": servers,
+    return {"train_seconds": train_seconds, "server_processes": servers, "redis": servers > 1,
             "actions_in_process": settings().actions_in_process, **figures}
 
 
-def bench_stock(work: Path, turns: int, env: Dict[str, str]) -> Dict[str, object]:
+def bench_stock(work: Path, turns: int, rounds: int, env: Dict[str, str]) -> Dict[str, object]:
     stock = work / "stock"
     stock.mkdir()
     # `rasa init` writes the moodbot and trains it; we time that training separately.
@@ -217,7 +227,8 @@ def bench_stock(work: Path, turns: int, env: Dict[str, str]) -> Dict[str, object
                    stock, env, work / "stock-rasa.log", port, "stock")
     try:
         wait_for_http(server, "/webhooks/rest/")
-        figures = run_levels([server.url + "/webhooks/rest/webhook"], STOCK_MIX, [server.process.pid], turns)
+        figures = run_levels([server.url + "/webhooks/rest/webhook"], STOCK_MIX, [server.process.pid], turns,
+                             rounds)
     finally:
         server.stop()
     return {"train_seconds": train_seconds, "server_processes": 1, **figures}
@@ -261,8 +272,10 @@ def table(results: Dict[str, Dict[str, object]]) -> str:
 
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--servers", type=int, default=2, help="Rasa server processes for ours (Redis when > 1)")
+    parser.add_argument("--servers", default="1,2",
+                        help="comma-separated Rasa process counts to run ours with (Redis when > 1)")
     parser.add_argument("--turns", type=int, default=20, help="messages per conversation")
+    parser.add_argument("--rounds", type=int, default=3, help="times each level is run (latencies pooled)")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -271,14 +284,20 @@ def main(argv: List[str] | None = None) -> int:
     env.pop("REDIS_URL", None)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        print("Training and measuring this assistant ...", flush=True)
-        ours = bench_ours(work, args.servers, args.turns, env)
+        print("Training this assistant ...", flush=True)
+        model, train_seconds = train_ours(work, env)
+        results: Dict[str, Dict[str, object]] = {}
+        for servers in (int(n) for n in args.servers.split(",")):
+            name = "ours, 1 process" if servers == 1 else f"ours, {servers} processes + Redis"
+            print(f"Measuring {name} ...", flush=True)
+            results[name] = bench_ours(work, model, train_seconds, servers, args.turns, args.rounds, env)
         print("Training and measuring a stock `rasa init` assistant ...", flush=True)
-        stock = bench_stock(work, args.turns, env)
-    results = {"ours": ours, "stock": stock}
+        results["stock"] = bench_stock(work, args.turns, args.rounds, env)
+    stock = results["stock"]
     ratios = {
-        f"throughput_x_at_{o['concurrency']}": round(o["throughput"] / s["throughput"], 2)
-        for o, s in zip(ours["levels"], stock["levels"], strict=True)
+        name: {f"throughput_x_at_{o['concurrency']}": round(o["throughput"] / s["throughput"], 2)
+               for o, s in zip(data["levels"], stock["levels"], strict=True)}
+        for name, data in results.items() if name != "stock"
     }
     (args.out / "bench.json").write_text(json.dumps({**results, "ratios": ratios}, indent=2))
     plot(results, args.out / "bench.png")
