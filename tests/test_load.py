@@ -1,7 +1,8 @@
 """Under load: 50 conversations x 20 messages at once, across two servers sharing Redis.
 
 No errors, no cross-talk (each conversation's replies use its own region and
-are addressed to it), and once idle, every conversation expires.
+are addressed to it), and once idle, every conversation expires and the store's
+memory is back where it started.
 """
 
 from __future__ import annotations
@@ -60,17 +61,22 @@ def test_fifty_concurrent_conversations_without_errors_or_cross_talk_then_expiry
     rasa_pair: Tuple[Server, Server], redis_server: Server
 ) -> None:
     urls = [s.url + "/webhooks/rest/webhook" for s in rasa_pair]
+    client = redis.Redis(port=redis_server.port, db=0)
+    baseline = client.info("memory")["used_memory"]
     started = time.monotonic()
     problems = asyncio.run(_run(urls))
     elapsed = time.monotonic() - started
     assert not problems, "\n".join(problems[:20])
     assert elapsed < 300
 
-    client = redis.Redis(port=redis_server.port, db=0)
     # Conversations that finished first may already have expired; most are still held.
     assert len(client.keys("helpbot:tracker:load-*")) > 25
+    held = client.info("memory")["used_memory"] - baseline
+    assert held > 0
     deadline = time.monotonic() + PAIR_TTL_SECONDS + 10
     while client.keys("helpbot:tracker:load-*") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert client.keys("helpbot:tracker:load-*") == []
     assert client.keys("helpbot:lock:*") == []
+    # What the conversations took is given back (allocator slack aside).
+    assert client.info("memory")["used_memory"] - baseline < held / 10
