@@ -1,29 +1,27 @@
 """Per-message costs in Rasa 3.6 that we remove without changing what it does.
 
-Measured with cProfile and `make bench` on this assistant (README "Speed").
+Each was found with cProfile or A/B runs on this assistant (README "Speed under
+load"); tests/bot/test_rasa_speedups.py checks each against Rasa's behaviour.
 
-Custom actions run inside the Rasa server (ACTIONS_IN_PROCESS, on by default),
-through the same Rasa SDK executor the action server uses, with the same
-request and response: only the HTTP hop goes. Under load that hop was the
-slowest part of a routed message, because the reply waited for a third process
-and then again for the server's event loop. ACTIONS_IN_PROCESS=false sends them
-to the action server in endpoints.yml, as stock Rasa does.
+- Custom actions run inside the Rasa server (ACTIONS_IN_PROCESS, on by default)
+  through the same Rasa SDK executor the action server uses, with the same
+  request and response: only the HTTP hop goes. Under load that hop was the
+  slowest part of a routed message (a third process, then the event loop
+  again). ACTIONS_IN_PROCESS=false calls the action server, as stock Rasa does.
+- Rasa validates each custom-action response with `jsonschema.validate`, which
+  re-checks the large events schema itself on every call: ~50 ms of CPU per
+  routed message. We use the same schema with a validator built once.
+- Reading a stored conversation looked up each event's class by walking every
+  Event subclass; a table built once does it (Rasa's walk for unknown names).
+- Rasa runs every graph (NLU, then the policies for each action) through dask's
+  scheduler, whose bookkeeping cost about as much as our whole NLU; we run the
+  same nodes in the same dependency order directly.
+- A loaded model is ~490k Python objects, and a full garbage collection walks
+  them all (~260 ms, the server frozen meanwhile); `gc.freeze` after loading
+  keeps them out of every collection.
 
-Rasa validates
-every custom-action response with `jsonschema.validate`, which re-checks the
-(large) events schema itself on every call: about 50 ms of CPU per routed
-message, more than the whole rest of the message. We validate against the same
-schema with a validator built once. Reading a stored conversation looks up
-each event's class by walking every Event subclass (a few hundred) once per
-event; we look them up in a table built once, falling back to Rasa's walk for
-a name the table lacks. Every message runs Rasa's graphs (NLU, then the
-policies for each action) through dask's scheduler, whose bookkeeping cost
-about as much as our whole NLU; we run the same nodes in the same dependency
-order directly. And once a model is loaded, its half a million Python objects
-are moved out of the garbage collector's reach (`gc.freeze`): otherwise every
-full collection walked them all, a pause of about 260 ms that showed up as the
-slowest replies under load. Installed by `bot.stores`, which every Rasa
-server running this assistant loads through endpoints.yml.
+Installed by `bot.stores`, which every Rasa server of this assistant loads
+through endpoints.yml.
 """
 
 from __future__ import annotations
