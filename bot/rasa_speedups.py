@@ -26,13 +26,18 @@ through endpoints.yml.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Tuple
 
 from bot.config import settings
 
+logger = logging.getLogger(__name__)
+
 _installed = False
 # Rasa's own graph run, kept so tests can compare it with ours.
 dask_graph_run: Any = None
+# The Rasa SDK executor running custom actions in this process (None when they do not).
+action_executor: Any = None
 
 
 def install() -> None:
@@ -168,7 +173,8 @@ def _run_custom_actions_in_process() -> None:
     from rasa.shared.core.events import Event, deserialise_events
     from rasa_sdk.executor import ActionExecutor
 
-    executor = ActionExecutor()
+    global action_executor
+    executor = action_executor = ActionExecutor()
     executor.register_package("actions")
 
     class InProcessAction(RemoteAction):
@@ -176,7 +182,14 @@ def _run_custom_actions_in_process() -> None:
 
         async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any,
                       metadata: Any = None) -> List[Event]:
-            response = await executor.run(self._action_call_format(tracker, domain)) or {}
+            try:
+                response = await executor.run(self._action_call_format(tracker, domain)) or {}
+            except Exception as error:  # noqa: BLE001 - the channel's safety net answers instead
+                # The class only: Rasa would log the whole traceback, and an error's
+                # message can quote what the user wrote.
+                logger.error("Action %s failed (%s); answering from the hotline directory.",
+                             self.name(), type(error).__name__)
+                return []
             self._validate_action_result(response)
             bot_messages = await self._utter_responses(
                 response.get("responses", []), output_channel, nlg, tracker

@@ -7,6 +7,7 @@ empty conversation for an unknown id and prove nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any, List
 
@@ -178,3 +179,20 @@ def test_saying_where_you_are_late_in_a_conversation_re_answers_the_last_need(
                  "my boss took my passport and wont let me leave"]:
         say(app, loop, sender, text)
     assert "131 237" in " ".join(say(app, loop, sender, "im in australia"))
+
+
+def test_a_failing_routing_action_still_routes_from_the_directory_and_logs_no_text(
+    app: Any, loop: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot import rasa_speedups
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(f"routing broke on {CANARY}")
+
+    assert rasa_speedups.action_executor is not None  # actions run in process here
+    monkeypatch.setitem(rasa_speedups.action_executor.actions, "action_route_hotline", broken)
+    with caplog.at_level(logging.DEBUG):
+        replies = say(app, loop, new_sender(), f"he has a knife {CANARY}")
+    assert "911" in replies[0] and replies[0].index("911") < replies[0].index("1-800-799-7233")
+    assert "RuntimeError" in caplog.text  # the failure is visible ...
+    assert CANARY not in caplog.text  # ... without what the user wrote
