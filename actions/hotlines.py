@@ -7,18 +7,9 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.hotlines import route_messages
+from bot.hotlines import route_messages, user_intents_newest_first
 
 REGION_SLOT = "region"
-
-
-def user_intents_newest_first(tracker: Tracker) -> List[str | None]:
-    """Intent names of the user's messages in this conversation, newest first."""
-    return [
-        (event.get("parse_data") or {}).get("intent", {}).get("name")
-        for event in reversed(tracker.events)
-        if event.get("event") == "user"
-    ]
 
 
 class ActionRouteHotline(Action):
@@ -37,7 +28,7 @@ class ActionRouteHotline(Action):
         tracker: Tracker,
         domain: Dict[str, Any],
     ) -> List[Dict[str, Any]]:
-        intents = user_intents_newest_first(tracker)
+        intents = user_intents_newest_first(tracker.events)
         for text in route_messages(intents, tracker.get_slot(REGION_SLOT)):
             dispatcher.utter_message(text=text)
         return []

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Mapping, Sequence, Tuple
+from typing import Any, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
@@ -269,6 +269,22 @@ def directory() -> HotlineDirectory:
 def need_for_intent(intent: str | None) -> str:
     """Map an intent name to a need; anything unknown gets the core hotlines."""
     return NEED_FOR_INTENT.get(intent or "", "core")
+
+
+def user_intents_newest_first(events: Iterable[Any]) -> List[str | None]:
+    """Intent names of the user's messages, newest first.
+
+    Takes Rasa's event objects (the channels' safety net) or the Rasa SDK's
+    event dicts (the routing action), so both route from the same history.
+    """
+    intents: List[str | None] = []
+    for event in reversed(list(events)):
+        if isinstance(event, dict):
+            if event.get("event") == "user":
+                intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
+        elif getattr(event, "type_name", "") == "user":
+            intents.append((event.parse_data.get("intent") or {}).get("name"))
+    return intents
 
 
 def need_for_conversation(intents_newest_first: Sequence[str | None]) -> str:

@@ -78,5 +78,10 @@ def test_fifty_concurrent_conversations_without_errors_or_cross_talk_then_expiry
         time.sleep(0.5)
     assert client.keys("helpbot:tracker:load-*") == []
     assert client.keys("helpbot:lock:*") == []
-    # What the conversations took is given back (allocator slack aside).
-    assert client.info("memory")["used_memory"] - baseline < held / 10
+    # What the conversations took is given back; Redis shrinks its emptied key
+    # tables in its background cycle, so allow it a few seconds.
+    deadline = time.monotonic() + 10
+    while client.info("memory")["used_memory"] - baseline >= held / 10 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = client.info("memory")["used_memory"] - baseline
+    assert left < held / 10, f"{left} of {held} bytes still used after expiry"

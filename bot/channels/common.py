@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Tuple
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.config import PROJECT_ROOT, settings
-from bot.hotlines import route_messages
+from bot.hotlines import route_messages, user_intents_newest_first
 from bot.nlu.quick_exit import is_quick_exit
 from bot.nlu.safety_net import CrisisRule, crisis_intent_for, load_rules
 from bot.stores import erase_conversation
@@ -154,11 +154,7 @@ async def _safety_net(app: Any, text: str, sender_id: str, failed: bool) -> List
     if tracker is not None:
         region = tracker.get_slot("region")
         if not failed:
-            intents = [
-                (e.parse_data.get("intent") or {}).get("name")
-                for e in reversed(tracker.events)
-                if getattr(e, "type_name", "") == "user"
-            ]
+            intents = user_intents_newest_first(tracker.events)
     if failed or not intents:
         intents = [crisis_intent(text)]
     return route_messages(intents, region)

@@ -169,3 +169,19 @@ def test_unreadable_file_is_a_directory_error(tmp_path) -> None:
         HotlineDirectory.load(bad)
     with pytest.raises(DirectoryError, match="not found"):
         HotlineDirectory.load(tmp_path / "missing.yml")
+
+
+def test_user_intents_read_the_same_from_rasa_events_and_sdk_dicts() -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from bot.hotlines import user_intents_newest_first
+
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("my boss has my passport", {"name": "help_trafficking", "confidence": 0.9}),
+        BotUttered("call ..."),
+        UserUttered("im in the uk", {"name": "inform_region", "confidence": 0.9}),
+    ]
+    expected = ["inform_region", "help_trafficking"]
+    assert user_intents_newest_first(events) == expected
+    assert user_intents_newest_first([e.as_dict() for e in events]) == expected
