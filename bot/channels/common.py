@@ -60,9 +60,14 @@ def check_sender(sender: Any) -> str:
     return sender
 
 
+def content_type_of(request: Any) -> str:
+    """The request's media type, lower-case, without parameters such as charset."""
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
 def parse_message_request(request: Any, content_types: Tuple[str, ...] = ("application/json",)) -> Tuple[str, str]:
     """(sender, text) from a JSON request body, or BadRequest for every way it can be wrong."""
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    content_type = content_type_of(request)
     if content_type not in content_types:
         raise BadRequest(415, f"Send JSON with Content-Type: {' or '.join(content_types)}.")
     # Room for JSON quoting around the longest allowed message.

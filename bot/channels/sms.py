@@ -40,7 +40,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.common import BadRequest, OnNewMessage, answer, check_text, crisis_intent
+from bot.channels.common import BadRequest, OnNewMessage, answer, check_text, content_type_of, crisis_intent
 from bot.channels.sms_text import chosen_payload, render_reply
 from bot.config import PROJECT_ROOT, Settings, settings
 from bot.hotlines import route_messages
@@ -158,8 +158,7 @@ class _Params(dict):
 
 def _form(request: Request) -> _Params | None:
     """The form fields (blank ones kept: Twilio signs them), or None if not a form."""
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != FORM_TYPE:
+    if content_type_of(request) != FORM_TYPE:
         return None
     body = request.body.decode("utf-8", errors="replace")
     return _Params(parse_qsl(body, keep_blank_values=True))
