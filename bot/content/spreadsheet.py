@@ -23,7 +23,7 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 import yaml
 
@@ -326,31 +326,11 @@ def apply(
         lines[-1] += "\n"  # so a block can follow; kept only when something changes
     edits: List[Tuple[int, int, List[str]]] = []  # (start, end, replacement), applied bottom-up
     if examples is not None:
-        for name, block in model.intents.items():
-            wanted = examples.get(name)
-            if wanted is None:
-                edits.append((block.start, block.end, []))
-            elif rewrite_all or wanted != block.value:
-                edits.append((block.start, block.end, render_intent(name, wanted, block.indent)))
-        new = [line for name, wanted in examples.items() if name not in model.intents
-               for line in render_intent(name, wanted, model.nlu_indent)]
-        if new:
-            if model.nlu_end is None:
-                new = ["nlu:\n"] + new
-            edits.append(_insertion(lines, model.nlu_end, new))
+        edits += _section_edits(lines, model.intents, examples, render_intent, model.nlu_indent,
+                                model.nlu_end, "nlu:\n", rewrite_all)
     if responses is not None:
-        for name, block in model.responses.items():
-            wanted = responses.get(name)
-            if wanted is None:
-                edits.append((block.start, block.end, []))
-            elif rewrite_all or wanted != block.value:
-                edits.append((block.start, block.end, render_response(name, wanted, block.indent)))
-        new = [line for name, wanted in responses.items() if name not in model.responses
-               for line in render_response(name, wanted, model.responses_indent)]
-        if new:
-            if model.responses_end is None:
-                new = ["responses:\n"] + new
-            edits.append(_insertion(lines, model.responses_end, new))
+        edits += _section_edits(lines, model.responses, responses, render_response,
+                                model.responses_indent, model.responses_end, "responses:\n", rewrite_all)
     if not edits:
         return "".join(model.lines)
     # Bottom-up so earlier line numbers stay valid; two insertions at one place keep their order.
@@ -358,6 +338,33 @@ def apply(
     for start, end, replacement in (edits[i] for i in order):
         lines[start:end] = replacement
     return "".join(lines)
+
+
+def _section_edits(
+    lines: List[str],
+    blocks: Mapping[str, Any],
+    wanted_by_name: Mapping[str, Any],
+    render: Callable[[str, Any, int], List[str]],
+    indent: int,
+    end: int | None,
+    header: str,
+    rewrite_all: bool,
+) -> List[Tuple[int, int, List[str]]]:
+    """Edits for one section (`nlu:` or `responses:`): drop, re-write, then append new blocks."""
+    edits: List[Tuple[int, int, List[str]]] = []
+    for name, block in blocks.items():
+        wanted = wanted_by_name.get(name)
+        if wanted is None:
+            edits.append((block.start, block.end, []))
+        elif rewrite_all or wanted != block.value:
+            edits.append((block.start, block.end, render(name, wanted, block.indent)))
+    new = [line for name, wanted in wanted_by_name.items() if name not in blocks
+           for line in render(name, wanted, indent)]
+    if new:
+        if end is None:
+            new = [header] + new
+        edits.append(_insertion(lines, end, new))
+    return edits
 
 
 def _insertion(lines: List[str], at: int | None, new: List[str]) -> Tuple[int, int, List[str]]:
