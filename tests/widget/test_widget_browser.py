@@ -98,6 +98,17 @@ def erased(client: redis.Redis, sender: str, within: float = 10.0) -> bool:
     return False
 
 
+def chat_after_another_page(found: Chat, first_message: str) -> str:
+    """Reach the chat from another page of the site (so Back has somewhere to go), say
+    something, and return that other page's URL."""
+    before = found.server.url + "/webhooks/rest/"
+    found.page.goto(before)
+    found.page.goto(found.server.url + "/webhooks/web/")
+    found.senders.clear()
+    found.say(first_message)
+    return before
+
+
 def assert_left_for_good(found: Chat, before_url: str) -> None:
     """On the exit site, and Back does not bring the chat back."""
     found.page.wait_for_url(EXIT_URL, timeout=10_000)
@@ -238,11 +249,7 @@ def test_the_quick_exit_button_hides_erases_and_leaves_for_good(
 ) -> None:
     with chat(browser, web_server, PHONE) as found:
         page = found.page
-        before = web_server.url + "/webhooks/rest/"
-        page.goto(before)
-        page.goto(web_server.url + "/webhooks/web/")
-        found.senders.clear()
-        found.say("my boyfriend hits me")
+        before = chat_after_another_page(found, "my boyfriend hits me")
         assert redis_client.exists(tracker_key(found.sender))
         # In the same task as the click: everything is hidden before the page goes.
         hidden = page.evaluate(
@@ -268,11 +275,7 @@ def test_pressing_shift_three_times_leaves_and_erases(
 ) -> None:
     with chat(browser, web_server, DESKTOP) as found:
         page = found.page
-        before = web_server.url + "/webhooks/rest/"
-        page.goto(before)
-        page.goto(web_server.url + "/webhooks/web/")
-        found.senders.clear()
-        found.say("what is coercive control")
+        before = chat_after_another_page(found, "what is coercive control")
         announcer = page.locator("#hb-announcer")
         # Shift used for capital letters does not count.
         for letter in "HIT":
