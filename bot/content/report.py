@@ -222,8 +222,6 @@ def run_crossval(config: Path, nlu: Path, folds: int, out: Path, progress: Progr
             if line is None:
                 break
             component = re.search(r"Starting to train component '(\w+)'", line)
-            # Rasa's epoch bar ("Epochs:  45%|...| 27/60"): say it now and then, not on every tick.
-            epochs = re.search(r"Epochs:\s+\d+%.*?(\d+)/(\d+)", line)
             if component:
                 training = component.group(1)
                 if first_component is None:
@@ -234,8 +232,7 @@ def run_crossval(config: Path, nlu: Path, folds: int, out: Path, progress: Progr
             elif "Accumulated test folds" in line:
                 progress(f"  scoring all folds ({_elapsed(started)})")
             elif time.monotonic() - last_said >= 30:
-                detail = f"{training} epoch {epochs.group(1)} of {epochs.group(2)}" if epochs else "still working"
-                progress(f"  fold {max(fold, 1)} of {folds}: {detail} ({_elapsed(started)})")
+                progress(f"  fold {max(fold, 1)} of {folds}: still working ({_elapsed(started)})")
             else:
                 continue
             last_said = time.monotonic()
