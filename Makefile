@@ -23,8 +23,8 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt scripts/make_venv.sh
-	@scripts/make_venv.sh $(VENV)
+$(VENV)/.installed: requirements.txt tools/make_venv.sh
+	@tools/make_venv.sh $(VENV)
 	@touch $@
 
 # Rasa fingerprints config, domain and data: an unchanged project is not retrained.
@@ -35,7 +35,7 @@ run: train
 	$(PY) -m bot.run --model $(MODEL)
 
 lint: venv
-	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff check bot actions tests tools
 
 validate: venv
 	$(RASA) data validate --fail-on-warnings
@@ -56,7 +56,7 @@ pytest: train widget-deps
 test: lint check-content train test-stories pytest
 
 evaluate: train
-	$(PY) -m bot.evaluation --model $(MODEL) --data tests/nlu/heldout.yml --out results/heldout.json
+	$(PY) -m tools.evaluation --model $(MODEL) --data tests/nlu/heldout.yml --out results/heldout.json
 
 crossval: venv
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 3 --out results/crossval
@@ -64,21 +64,21 @@ crossval: venv
 # Content staff (CONTENT.md). check-content runs the project's rules, then
 # `rasa data validate --fail-on-warnings`, and explains each problem in plain words.
 check-content: venv
-	$(PY) -m bot.content.check
+	$(PY) -m tools.content.check
 
 report: train
-	$(PY) -m bot.content.report --model $(MODEL)
+	$(PY) -m tools.content.report --model $(MODEL)
 
 CSV ?= results/spreadsheet
 export-csv: venv
-	$(PY) -m bot.content.spreadsheet export --folder $(CSV)
+	$(PY) -m tools.content.spreadsheet export --folder $(CSV)
 
 import-csv: venv
-	$(PY) -m bot.content.spreadsheet import --folder $(CSV)
+	$(PY) -m tools.content.spreadsheet import --folder $(CSV)
 
 # Not part of `make test`: trains twice and drives load for several minutes.
 bench: venv
-	$(PY) scripts/bench.py
+	$(PY) tools/bench.py
 
 clean:
 	rm -rf models results .pytest_cache .ruff_cache

@@ -38,7 +38,7 @@ class Settings:
     action_port: int
     rasa_api_token: str | None
     max_message_chars: int
-    # Custom actions inside the Rasa server (bot/rasa_speedups.py); false = the action server.
+    # Custom actions inside the Rasa server (bot/rasa_patches.py); false = the action server.
     actions_in_process: bool = True
     # Web widget (bot/channels/web.py); defaults so other code can build Settings without them.
     widget_title: str = "Chat"

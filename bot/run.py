@@ -1,7 +1,9 @@
-"""Start the action server and the Rasa server together; stop both on Ctrl-C.
+"""`make run`: start the Rasa server (through bot.serve) and, if needed, the action server.
 
-`make run` calls this. Settings come from `.env` (see .env.example), exported
-to both processes so endpoints.yml can use ${ACTION_PORT}.
+Custom actions run inside the Rasa server by default; with
+ACTIONS_IN_PROCESS=false the Rasa SDK action server is started too. Ctrl-C
+stops both. Settings come from `.env` (see .env.example), exported to both
+processes so endpoints.yml can use ${ACTION_PORT}.
 """
 
 from __future__ import annotations
@@ -41,19 +43,8 @@ def action_server_command(port: int | None = None) -> List[str]:
 
 
 def rasa_server_command(model: Path, port: int | None = None) -> List[str]:
-    """`rasa run` with our channels and stores; the HTTP API only with a token."""
-    config = settings()
-    command = [
-        sys.executable, "-m", "rasa", "run",
-        "--model", str(model),
-        "--interface", config.rasa_host,
-        "--port", str(port or config.rasa_port),
-        "--credentials", "credentials.yml",
-        "--endpoints", "endpoints.yml",
-    ]
-    if config.rasa_api_token:
-        command += ["--enable-api", "--auth-token", config.rasa_api_token]
-    return command
+    """The Rasa server through the one entry point (bot/serve.py adds channels, stores, API token)."""
+    return [sys.executable, "-m", "bot.serve", "--model", str(model), "--port", str(port or settings().rasa_port)]
 
 
 def main(argv: List[str] | None = None) -> int:

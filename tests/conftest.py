@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator
 import pytest
 
 from bot.config import PROJECT_ROOT, settings
-from tests import servers
+from tools import harness as servers
 
 RESULTS = PROJECT_ROOT / "results"
 
@@ -60,14 +60,12 @@ def action_server(logs_dir: Path) -> Iterator[servers.Server]:
 
 def load_agent_like_rasa_run(model: Path, action_port: int, loop: asyncio.AbstractEventLoop,
                              env: Dict[str, str]) -> Any:
-    """Load the model with endpoints.yml, as `rasa run` does, in this process."""
-    from rasa.core.agent import load_agent
-    from rasa.core.utils import AvailableEndpoints
+    """Load the model with endpoints.yml, as `rasa run` does, in this process (through bot.serve)."""
+    from bot.serve import load_agent
 
     os.environ.update({"ACTION_PORT": str(action_port), **env})
     settings.cache_clear()
-    endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
-    return loop.run_until_complete(load_agent(model_path=str(model), endpoints=endpoints))
+    return load_agent(model, loop=loop)
 
 
 @pytest.fixture(scope="session")

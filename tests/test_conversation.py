@@ -14,7 +14,8 @@ from typing import Any, List
 import pytest
 
 from bot.channels.common import answer
-from bot.stores import KEPT_USER_TURNS, EphemeralLockStore, EphemeralTrackerStore, tracker_store_of
+from bot.stores import EphemeralLockStore, EphemeralTrackerStore, tracker_store_of
+from bot.stores.tracker import KEPT_USER_TURNS
 
 CANARY = "canary-7Q4v-conversation"
 
@@ -184,13 +185,13 @@ def test_saying_where_you_are_late_in_a_conversation_re_answers_the_last_need(
 def test_a_failing_routing_action_still_routes_from_the_directory_and_logs_no_text(
     app: Any, loop: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot import rasa_speedups
+    from bot import rasa_patches
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"routing broke on {CANARY}")
 
-    assert rasa_speedups.action_executor is not None  # actions run in process here
-    monkeypatch.setitem(rasa_speedups.action_executor.actions, "action_route_hotline", broken)
+    assert rasa_patches.action_executor is not None  # actions run in process here
+    monkeypatch.setitem(rasa_patches.action_executor.actions, "action_route_hotline", broken)
     with caplog.at_level(logging.DEBUG):
         replies = say(app, loop, new_sender(), f"he has a knife {CANARY}")
     assert "911" in replies[0] and replies[0].index("911") < replies[0].index("1-800-799-7233")

@@ -15,7 +15,7 @@ from typing import List, Tuple
 import aiohttp
 import redis
 
-from tests.servers import PAIR_TTL_SECONDS, Server
+from tools.harness import PAIR_TTL_SECONDS, Server
 
 # Each conversation names a region, then asks for help; the numbers prove whose reply it is.
 REGIONS: List[Tuple[str, str, str]] = [

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.evaluation import CRISIS_INTENTS, Evaluation, evaluate, summary, training_texts
+from tools.evaluation import CRISIS_INTENTS, Evaluation, evaluate, summary, training_texts
 
 SETS = PROJECT_ROOT / "tests" / "nlu"
 HELDOUT = SETS / "heldout.yml"

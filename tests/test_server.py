@@ -13,7 +13,7 @@ import pytest
 import redis
 import requests
 
-from tests.servers import PAIR_TTL_SECONDS, Server, say, texts
+from tools.harness import PAIR_TTL_SECONDS, Server, say, texts
 
 CANARY = "canary-R2d9-server"
 WEBHOOK = "/webhooks/rest/webhook"

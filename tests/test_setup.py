@@ -6,7 +6,7 @@ import subprocess
 
 from bot.config import PROJECT_ROOT
 
-FIND = PROJECT_ROOT / "scripts" / "find_python310.sh"
+FIND = PROJECT_ROOT / "tools" / "find_python310.sh"
 
 
 def test_finds_a_python_310_here() -> None:

@@ -17,7 +17,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import BadRequest, OnNewMessage, answer, error_payload, parse_message_request
-from bot.privacy import install_output_guards
 
 
 def error_response(error: BadRequest) -> HTTPResponse:
@@ -34,8 +33,7 @@ class SafeRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> SafeRestInput:
-        """Called by Rasa at start-up; also installs the output guards."""
-        install_output_guards()
+        """Called by Rasa at start-up."""
         return cls()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:

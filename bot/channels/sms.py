@@ -44,7 +44,6 @@ from bot.channels.common import BadRequest, OnNewMessage, answer, check_text, co
 from bot.channels.sms_text import chosen_payload, render_reply
 from bot.config import PROJECT_ROOT, Settings, settings
 from bot.hotlines import route_messages
-from bot.privacy import install_output_guards
 from bot.stores import KEY_PREFIX, erase_conversation, shared_kv
 from bot.text import normalise
 
@@ -174,7 +173,6 @@ class SmsInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> SmsInput:
         """Called by Rasa at start-up. Settings come from .env, not credentials.yml."""
-        install_output_guards()
         sms_words()  # a broken data file should fail here, not on someone's first text
         return cls(SmsConfig.from_settings(settings()))
 

@@ -30,7 +30,6 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import BadRequest, OnNewMessage, answer, core_messages, error_payload, parse_message_request
 from bot.config import PROJECT_ROOT, Settings, settings
-from bot.privacy import install_output_guards
 from bot.stores import tracker_store_of
 
 WIDGET_DIR = PROJECT_ROOT / "bot" / "widget"
@@ -147,8 +146,7 @@ class WebInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> WebInput:
-        """Called by Rasa at start-up; installs the output guards and checks the files exist."""
-        install_output_guards()
+        """Called by Rasa at start-up; checks the widget's files exist."""
         for name in ("widget.js", "widget.css", "demo.html"):
             _read(name)
         return cls()

@@ -17,8 +17,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import stores
 from bot.config import PROJECT_ROOT
-from bot.stores import EphemeralLockStore, EphemeralTrackerStore
-from tests import servers
+from bot.stores import EphemeralLockStore, EphemeralTrackerStore, lock
+from bot.stores import kv as kv_store
+from bot.stores import tracker as tracker_store
+from tools import harness as servers
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 CANARY = "canary-zx81-store"
@@ -39,9 +41,9 @@ def tracker_with(sender: str, text: str, intent: str, region: str = "UK") -> Dia
 def memory_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "0.01")  # 0.6 seconds
-    stores._shared.clear()
+    kv_store.close_all()
     yield
-    stores._shared.clear()
+    kv_store.close_all()
 
 
 @pytest.fixture()
@@ -49,12 +51,12 @@ def redis_env(monkeypatch: pytest.MonkeyPatch, redis_server: servers.Server) -> 
     url = f"redis://127.0.0.1:{redis_server.port}/1"
     monkeypatch.setenv("REDIS_URL", url)
     monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "0.05")  # 3 seconds
-    stores._shared.clear()
+    kv_store.close_all()
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield client
     client.flushdb()
-    stores._shared.clear()
+    kv_store.close_all()
 
 
 def test_memory_store_keeps_a_conversation_then_forgets_it_when_idle(memory_env: None) -> None:
@@ -116,7 +118,7 @@ def test_lock_store_in_redis_expires(redis_env: redis.Redis) -> None:
     locks = EphemeralLockStore()
     locks.save_lock(TicketLock("gina"))
     key = EphemeralLockStore.PREFIX + "gina"
-    assert 0 < redis_env.pttl(key) <= stores.LOCK_TTL_SECONDS * 1000
+    assert 0 < redis_env.pttl(key) <= lock.LOCK_TTL_SECONDS * 1000
     assert locks.get_lock("gina") is not None
     locks.delete_lock("gina")
     assert not redis_env.exists(key)
@@ -127,18 +129,18 @@ def test_unreachable_redis_falls_back_to_expiring_memory_with_one_clean_log_line
 ) -> None:
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{servers.free_port()}/0")
     monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "0.01")
-    stores._shared.clear()
+    kv_store.close_all()
     store = EphemeralTrackerStore(DOMAIN)
     with caplog.at_level(logging.INFO):
         run(store.save(tracker_with("hank", CANARY, "faq")))
         assert run(store.retrieve("hank")).get_slot("region") == "UK"
         run(store.save(tracker_with("hank", CANARY, "faq")))
-    errors = [r for r in caplog.records if r.name == "bot.stores"]
+    errors = [r for r in caplog.records if r.name == "bot.stores.kv"]
     assert len(errors) == 1 and "Redis is unreachable" in errors[0].getMessage()
     assert "hank" not in caplog.text and CANARY not in caplog.text
     time.sleep(0.8)
     assert store.kv.memory.get(EphemeralTrackerStore.PREFIX + "hank") is None
-    stores._shared.clear()
+    kv_store.close_all()
 
 
 def test_add_if_absent_claims_a_key_once(memory_env: None) -> None:
@@ -184,11 +186,11 @@ def _long_tracker(sender: str, turns: int) -> DialogueStateTracker:
 
 def test_a_long_conversation_is_stored_as_its_latest_turns_with_its_slots(memory_env: None) -> None:
     store = EphemeralTrackerStore(DOMAIN)
-    run(store.save(_long_tracker("long", stores.KEPT_USER_TURNS + 5)))
+    run(store.save(_long_tracker("long", tracker_store.KEPT_USER_TURNS + 5)))
     assert CANARY not in store.kv.get(store.PREFIX + "long")
     kept = run(store.retrieve("long"))
     user_texts = [e.text for e in kept.events if isinstance(e, UserUttered)]
-    assert user_texts == [f"message {t}" for t in range(5, stores.KEPT_USER_TURNS + 5)]
+    assert user_texts == [f"message {t}" for t in range(5, tracker_store.KEPT_USER_TURNS + 5)]
     assert kept.get_slot("region") == "AU"
     # the kept part starts like a session, then the listen before the oldest kept message
     assert isinstance(kept.events[0], ActionExecuted) and isinstance(kept.events[1], SessionStarted)
@@ -197,12 +199,12 @@ def test_a_long_conversation_is_stored_as_its_latest_turns_with_its_slots(memory
 
 
 def test_a_short_conversation_is_stored_whole(memory_env: None) -> None:
-    tracker = _long_tracker("short", stores.KEPT_USER_TURNS)
-    assert stores.recent_events(tracker) == list(tracker.events)
+    tracker = _long_tracker("short", tracker_store.KEPT_USER_TURNS)
+    assert tracker_store.recent_events(tracker) == list(tracker.events)
 
 
 def test_a_slot_changed_within_the_kept_turns_keeps_its_latest_value(memory_env: None) -> None:
-    tracker = _long_tracker("changed", stores.KEPT_USER_TURNS + 3)
+    tracker = _long_tracker("changed", tracker_store.KEPT_USER_TURNS + 3)
     tracker.update(UserUttered("im in canada", {"name": "inform_region", "confidence": 1.0}))
     tracker.update(SlotSet("region", "CA"))
     store = EphemeralTrackerStore(DOMAIN)
@@ -226,7 +228,7 @@ def test_lock_is_held_while_a_message_is_handled_and_gone_after(redis_env: redis
     async def check() -> None:
         async with locks.lock("hana"):
             assert redis_env.exists(key)
-            assert 0 < redis_env.pttl(key) <= stores.LOCK_TTL_SECONDS * 1000
+            assert 0 < redis_env.pttl(key) <= lock.LOCK_TTL_SECONDS * 1000
         assert not redis_env.exists(key)
 
     run(check())
@@ -235,7 +237,7 @@ def test_lock_is_held_while_a_message_is_handled_and_gone_after(redis_env: redis
 
 def test_a_second_message_waits_for_the_first_even_on_another_server(redis_env: redis.Redis) -> None:
     first_server, second_server = EphemeralLockStore(), EphemeralLockStore()
-    stores._shared.clear()  # the second "server" gets its own connection
+    kv_store.close_all()  # the second "server" gets its own connection
     second_server.kv = stores.shared_kv()
     log: list = []
 

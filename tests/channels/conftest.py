@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests import servers
+from tools import harness as servers
 
 TWILIO_TOKEN = "test-twilio-auth-token-5f3a"
 # Deliberately not the address the test server listens on: signatures are checked

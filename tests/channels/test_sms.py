@@ -30,7 +30,7 @@ from bot.channels.sms import SmsInput, conversation_id
 from bot.channels.sms_text import MAX_SMS_CHARS, gsm7_length, is_gsm7
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore
 from tests.channels.conftest import API_TOKEN, ID_SECRET, PUBLIC_URL, TWILIO_TOKEN
-from tests.servers import Server, free_port
+from tools.harness import Server, free_port
 
 WEBHOOK = "/webhooks/sms/webhook"
 NOTICE = "Texts stay on your phone until you delete them"

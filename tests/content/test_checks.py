@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content import checks
-from bot.content.checks import Project, Rules, run_checks
-from bot.content.cli import main as check_main
-from bot.content.readability import grade, syllables
-from bot.content.source import ERROR, WARNING, load_content, read_yaml
+from tools.content import checks
+from tools.content.checks import Project, Rules, run_checks
+from tools.content.cli import main as check_main
+from tools.content.readability import grade, syllables
+from tools.content.source import ERROR, WARNING, load_content, read_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 TODAY = dt.date(2026, 11, 22)
@@ -247,7 +247,7 @@ def test_cli_runs_rasa_data_validate_and_explains_its_warnings(tmp_path):
     examples = "".join(f"    - tell me a joke number {i}\n" for i in range(20))
     path.write_text(path.read_text() + f"- intent: tell_joke\n  examples: |\n{examples}")
     result = subprocess.run(
-        [sys.executable, "-m", "bot.content.check", "--root", str(root)], capture_output=True, text=True, cwd=PROJECT_ROOT
+        [sys.executable, "-m", "tools.content.check", "--root", str(root)], capture_output=True, text=True, cwd=PROJECT_ROOT
     )
     assert result.returncode == 1
     assert "rasa data validate: There is a message in the training data labeled with intent 'tell_joke'" in result.stdout

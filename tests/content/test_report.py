@@ -14,8 +14,8 @@ from typing import Dict, Tuple
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content import report
-from bot.evaluation import Evaluation
+from tools.content import report
+from tools.evaluation import Evaluation
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 
@@ -168,7 +168,7 @@ def test_first_report_says_there_is_nothing_to_compare(tmp_path):
 
 
 def test_cli_builds_the_report_for_a_small_model_end_to_end(tmp_path):
-    """`python -m bot.content.report` on a tiny data set: cross-validation, held-out, HTML."""
+    """`python -m tools.content.report` on a tiny data set: cross-validation, held-out, HTML."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     rasa = Path(sys.executable).parent / "rasa"
     subprocess.run(
@@ -178,7 +178,7 @@ def test_cli_builds_the_report_for_a_small_model_end_to_end(tmp_path):
     )
     out = tmp_path / "results"
     result = subprocess.run(
-        [sys.executable, "-m", "bot.content.report", "--model", str(tmp_path / "models" / "tiny.tar.gz"),
+        [sys.executable, "-m", "tools.content.report", "--model", str(tmp_path / "models" / "tiny.tar.gz"),
          "--config", str(FIXTURE / "config.yml"), "--nlu", str(FIXTURE / "nlu.yml"),
          "--heldout", str(FIXTURE / "heldout.yml"), "--folds", "2", "--out", str(out)],
         capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300,

@@ -12,8 +12,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.config import PROJECT_ROOT
-from bot.content import spreadsheet
-from bot.content.spreadsheet import SpreadsheetError, export_csv, import_csv
+from tools.content import spreadsheet
+from tools.content.spreadsheet import SpreadsheetError, export_csv, import_csv
 
 
 @pytest.fixture

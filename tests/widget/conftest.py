@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 import redis
 
-from tests import servers
+from tools import harness as servers
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"

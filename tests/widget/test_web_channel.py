@@ -13,8 +13,8 @@ import requests
 
 from bot.channels import web
 from bot.config import settings
-from tests.servers import Server
 from tests.widget.conftest import EMBEDDING_ORIGIN, tracker_key
+from tools.harness import Server
 
 WEBHOOK = "/webhooks/web/webhook"
 CANARY = "canary-W7q3-widget"

@@ -17,8 +17,8 @@ import redis
 from playwright.sync_api import Page, Route, expect
 
 from bot.config import PROJECT_ROOT
-from tests.servers import Server
 from tests.widget.conftest import EMBEDDING_ORIGIN, tracker_key
+from tools.harness import Server
 
 EXIT_URL = "https://www.bbc.co.uk/weather"  # the default WIDGET_EXIT_URL
 STUB_PAGE = '<!doctype html><title>Weather</title><link rel="icon" href="data:,"><p>Weather</p>'

@@ -1,11 +1,11 @@
 """`make report`: how well the assistant understands, in one HTML file for content staff.
 
-    python -m bot.content.report [--model models/assistant.tar.gz] [--folds 3] [--out results]
+    python -m tools.content.report [--model models/assistant.tar.gz] [--folds 3] [--out results]
 
 Two measurements: cross-validation (`rasa test nlu --cross-validation`, the
 training data split into folds, each scored by a model trained on the others)
 and the held-out test set (tests/nlu/heldout.yml, never trained on, scored by
-the real model through the whole pipeline with bot.evaluation). The figures are
+the real model through the whole pipeline with tools.evaluation). The figures are
 saved as results/report.json; the previous run's figures move to
 results/report-previous.json so the report can say what got better or worse.
 """
@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 from bot.config import PROJECT_ROOT
-from bot.content.report_html import confusion_png, render_html
-from bot.evaluation import CRISIS_INTENTS, Evaluation
+from tools.content.report_html import confusion_png, render_html
+from tools.evaluation import CRISIS_INTENTS, Evaluation
 
 REPORT_JSON = "report.json"
 PREVIOUS_JSON = "report-previous.json"
@@ -65,7 +65,7 @@ def _macro_f1(per_intent: Dict[str, Dict[str, float]]) -> float:
 
 
 def heldout_figures(evaluation: Evaluation, source: str) -> Dict[str, Any]:
-    """Figures of a bot.evaluation run on the held-out file."""
+    """Figures of a tools.evaluation run on the held-out file."""
     per_intent = {
         intent: {k: round(v, 4) if k != "support" else int(v) for k, v in row.items()}
         for intent, row in evaluation.per_intent().items()
@@ -246,7 +246,7 @@ def _elapsed(started: float) -> str:
 
 
 def run_heldout(model: Path, heldout: Path) -> Evaluation:
-    from bot.evaluation import evaluate, load_agent, quiet_rasa_logs
+    from tools.evaluation import evaluate, load_agent, quiet_rasa_logs
 
     quiet_rasa_logs()
     return evaluate(load_agent(model), heldout)

@@ -87,17 +87,19 @@ def quiet_rasa_logs() -> None:
     """Outside `rasa run` structlog is unconfigured and prints parse text at debug level."""
     import logging
 
-    from rasa.utils.log_utils import configure_structlog
+    from bot.rasa_patches import configure_structlog
+    from bot.serve import prepare
 
+    prepare()
     logging.getLogger().setLevel(logging.WARNING)
     configure_structlog(logging.WARNING)
 
 
 def load_agent(model_path: Path) -> Any:
-    """Load a trained model for parsing only (no stores, no action server)."""
-    from rasa.core.agent import Agent
+    """Load a trained model for parsing only, with the patches `make run` has (bot.serve)."""
+    from bot.serve import load_agent as load_served_agent
 
-    return Agent.load(str(model_path))
+    return load_served_agent(model_path, endpoints=None)
 
 
 def training_texts(data_dir: Path = Path("data/nlu")) -> Set[str]:

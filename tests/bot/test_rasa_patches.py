@@ -1,4 +1,4 @@
-"""The Rasa patches in bot/rasa_speedups.py do what Rasa did, only faster."""
+"""The Rasa patches in bot/rasa_patches.py do what Rasa did (faster, or without user data in logs)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from bot import rasa_speedups
+from bot import rasa_patches
 
-rasa_speedups.install()
+rasa_patches.install()
 
 VALID: Dict[str, Any] = {
     "events": [{"event": "slot", "name": "region", "value": "UK"}],
@@ -57,9 +57,9 @@ TEXTS = ["hi", "what is debt bondage", "he has a knife", "i live in london", "zz
 def test_graphs_run_without_dask_give_what_dask_gave(agent: Any, loop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    assert DaskGraphRunner.run is not rasa_speedups.dask_graph_run  # ours is in use
+    assert DaskGraphRunner.run is not rasa_patches.dask_graph_run  # ours is in use
     ours = [loop.run_until_complete(agent.parse_message(t)) for t in TEXTS]
-    monkeypatch.setattr(DaskGraphRunner, "run", rasa_speedups.dask_graph_run)
+    monkeypatch.setattr(DaskGraphRunner, "run", rasa_patches.dask_graph_run)
     assert [loop.run_until_complete(agent.parse_message(t)) for t in TEXTS] == ours
 
 
@@ -73,7 +73,7 @@ def test_policy_predictions_without_dask_are_dasks(agent: Any, loop: Any, monkey
         loop.run_until_complete(processor._handle_message_with_tracker(UserMessage(text), tracker))
         ours = processor._predict_next_with_tracker(tracker)
         with monkeypatch.context() as patched:
-            patched.setattr(DaskGraphRunner, "run", rasa_speedups.dask_graph_run)
+            patched.setattr(DaskGraphRunner, "run", rasa_patches.dask_graph_run)
             theirs = processor._predict_next_with_tracker(tracker)
         assert (ours.max_confidence_index, ours.policy_name, ours.probabilities) == (
             theirs.max_confidence_index, theirs.policy_name, theirs.probabilities)

@@ -34,7 +34,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import Server, free_port, start_redis, wait_for_http  # noqa: E402
+from tools.harness import Server, free_port, start_redis, wait_for_http  # noqa: E402
 
 # What people send this assistant: questions, help requests, crisis, chit-chat.
 OUR_MIX = [

@@ -7,7 +7,7 @@ import io
 from html import escape
 from typing import Any, Dict, List
 
-from bot.evaluation import CRISIS_INTENTS
+from tools.evaluation import CRISIS_INTENTS
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

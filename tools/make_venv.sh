@@ -3,7 +3,7 @@
 set -euo pipefail
 venv=${1:-.venv}
 here=$(cd "$(dirname "$0")/.." && pwd)
-py=$("$here/scripts/find_python310.sh")
+py=$("$here/tools/find_python310.sh")
 if [ ! -x "$venv/bin/python" ]; then
   echo "Creating $venv with $py"
   "$py" -m venv "$venv"

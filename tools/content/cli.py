@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import List
 
 from bot.config import PROJECT_ROOT
-from bot.content.checks import Project, run_checks
-from bot.content.source import ERROR, WARNING, Finding, read_yaml
+from tools.content.checks import Project, run_checks
+from tools.content.source import ERROR, WARNING, Finding, read_yaml
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RASA_MESSAGE = re.compile(r"UserWarning: (.*)$|\s(?:WARNING|ERROR)\s+[\w.]+\s+-\s+(.*)$")

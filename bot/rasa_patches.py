@@ -1,13 +1,22 @@
-"""Per-message costs in Rasa 3.6 that we remove without changing what it does.
+"""Every change this assistant makes to Rasa 3.6's own code, in one place.
 
-Each was found with cProfile or A/B runs on this assistant (README "Speed under
-load"); tests/bot/test_rasa_speedups.py checks each against Rasa's behaviour.
+`bot.serve.prepare()` installs them, once per process, after checking that the
+installed Rasa is the one they were written against (RASA_VERSION): a patch
+checked against one Rasa can silently do the wrong thing in another.
+tests/bot/test_rasa_patches.py checks each against Rasa's own behaviour.
 
+Privacy:
+- Rasa's structlog events carry what users wrote and what was remembered
+  (`user_text`, `slot_values`, `parse_data_text`, ...), and its YAML story reader
+  warns `message.parsing.failed` with the full text of any message that starts
+  with "/" but is not a valid payload. At the default log level every field of a
+  structlog event except its name is redacted (see `redact_event_fields`).
+
+Speed (each found with cProfile or A/B runs; README "Speed under load"):
 - Custom actions run inside the Rasa server (ACTIONS_IN_PROCESS, on by default)
   through the same Rasa SDK executor the action server uses, with the same
-  request and response: only the HTTP hop goes. Under load that hop was the
-  slowest part of a routed message (a third process, then the event loop
-  again). ACTIONS_IN_PROCESS=false calls the action server, as stock Rasa does.
+  request and response: only the HTTP hop goes. ACTIONS_IN_PROCESS=false calls
+  the action server, as stock Rasa does.
 - Rasa validates each custom-action response with `jsonschema.validate`, which
   re-checks the large events schema itself on every call: ~50 ms of CPU per
   routed message. We use the same schema with a validator built once.
@@ -19,9 +28,6 @@ load"); tests/bot/test_rasa_speedups.py checks each against Rasa's behaviour.
 - A loaded model is ~490k Python objects, and a full garbage collection walks
   them all (~260 ms, the server frozen meanwhile); `gc.freeze` after loading
   keeps them out of every collection.
-
-Installed by `bot.stores`, which every Rasa server of this assistant loads
-through endpoints.yml.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from bot.config import settings
 
 logger = logging.getLogger(__name__)
 
+# The Rasa these patches were written against and checked with.
+RASA_VERSION = "3.6.21"
+
 _installed = False
 # Rasa's own graph run, kept so tests can compare it with ours.
 dask_graph_run: Any = None
@@ -40,18 +49,105 @@ dask_graph_run: Any = None
 action_executor: Any = None
 
 
+class UnsupportedRasa(RuntimeError):
+    """The installed Rasa is not the version these patches were checked against."""
+
+
+def check_rasa_version() -> None:
+    """Refuse to patch any Rasa but RASA_VERSION."""
+    import rasa
+
+    if rasa.__version__ != RASA_VERSION:
+        raise UnsupportedRasa(
+            f"This assistant needs Rasa {RASA_VERSION}, found {rasa.__version__}. "
+            "Run `make venv` (requirements.txt pins it)."
+        )
+
+
 def install() -> None:
     """Patch Rasa once per process; later calls do nothing."""
     global _installed
     if _installed:
         return
+    check_rasa_version()
     _installed = True
+    _redact_structlog_events()
+    _keep_log_guards_when_rasa_configures_warnings()
     _validate_action_responses_with_a_cached_validator()
     _resolve_event_types_from_a_table()
     _run_graphs_without_dask()
     _freeze_objects_after_model_load()
     if settings().actions_in_process:
         _run_custom_actions_in_process()
+
+
+# Fields of a structlog event that never hold user data: its name and level.
+_SAFE_EVENT_FIELDS = frozenset({"event", "event_info", "event_key", "level", "log_level", "timestamp"})
+
+
+def redact_event_fields(logger: Any, method: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """structlog processor: above DEBUG, keep an event's name and replace every other field.
+
+    An allow-list rather than Rasa's own list of keys (`_anonymizer`), which is
+    empty without Rasa Pro and misses new fields. At DEBUG (an explicit choice
+    of whoever runs the server) events are left as they are.
+    """
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        return event_dict
+    for key in list(event_dict):
+        if key not in _SAFE_EVENT_FIELDS:
+            value = event_dict[key]
+            if key == "exc_info" and value:
+                # A traceback's message can quote the text; its class cannot.
+                error = value if isinstance(value, BaseException) else None
+                event_dict[key] = False
+                event_dict["error"] = type(error).__name__ if error else "exception"
+            else:
+                event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def configure_structlog(log_level: int | None = None) -> None:
+    """Rasa's structlog set-up with `redact_event_fields` first in the chain."""
+    import structlog
+
+    _rasa_configure_structlog(log_level)
+    processors = list(structlog.get_config()["processors"])
+    if redact_event_fields not in processors:
+        structlog.configure(processors=[redact_event_fields, *processors])
+
+
+_rasa_configure_structlog: Any = None
+
+
+def _redact_structlog_events() -> None:
+    import rasa.__main__
+    from rasa.utils import log_utils
+
+    global _rasa_configure_structlog
+    _rasa_configure_structlog = log_utils.configure_structlog
+    # `rasa run` calls the name it imported into rasa.__main__; other code calls log_utils'.
+    log_utils.configure_structlog = configure_structlog
+    rasa.__main__.configure_structlog = configure_structlog  # type: ignore[attr-defined]
+    # A process that never runs Rasa's CLI (tests, evaluation) is configured here.
+    configure_structlog()
+
+
+def _keep_log_guards_when_rasa_configures_warnings() -> None:
+    import rasa.__main__
+    from rasa.utils import common
+
+    from bot.privacy import install_log_guards
+
+    configure = common.configure_logging_and_warnings
+
+    def configure_then_guard(*args: Any, **kwargs: Any) -> None:
+        # Rasa resets the warning filters here (`rasa run` calls it at start-up).
+        configure(*args, **kwargs)
+        install_log_guards()
+
+    common.configure_logging_and_warnings = configure_then_guard
+    rasa.__main__.configure_logging_and_warnings = configure_then_guard  # type: ignore[attr-defined]
 
 
 def _validate_action_responses_with_a_cached_validator() -> None:

@@ -1,7 +1,7 @@
 """Spreadsheet round trip: NLU examples and responses to CSV and back.
 
-    python -m bot.content.spreadsheet export [--out results/spreadsheet]
-    python -m bot.content.spreadsheet import [--from results/spreadsheet]
+    python -m tools.content.spreadsheet export [--out results/spreadsheet]
+    python -m tools.content.spreadsheet import [--from results/spreadsheet]
 
 nlu_examples.csv: file, intent, example
 responses.csv:    file, response, variation, text, buttons (JSON list, empty for none)

@@ -1,4 +1,4 @@
-"""Start real servers for tests: redis-server, the action server, Rasa servers.
+"""Start real servers for the tests and the bench: redis-server, the action server, Rasa servers.
 
 Every server gets a free port and its output captured to a file, so tests can
 search everything a server printed (the canary test reads these files).
@@ -125,23 +125,11 @@ def start_action_server(logs: Path, name: str = "actions") -> Server:
 def start_rasa(logs: Path, name: str, action_port: int, env: Dict[str, str] | None = None,
                wait: bool = True) -> Server:
     """A Rasa server started exactly as `make run` starts it."""
-    from bot.config import settings
     from bot.run import rasa_server_command
 
     port = free_port()
     full_env = base_env({"ACTION_PORT": str(action_port), "RASA_PORT": str(port), **(env or {})})
-    # rasa_server_command reads settings (API token) from the environment it runs in.
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(full_env)
-    settings.cache_clear()
-    try:
-        command = rasa_server_command(MODEL, port)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        settings.cache_clear()
-    server = _spawn(name, command, full_env, logs, port)
+    server = _spawn(name, rasa_server_command(MODEL, port), full_env, logs, port)
     server.extra = full_env
     if wait:
         wait_for_http(server, "/webhooks/rest/")

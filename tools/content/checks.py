@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Set, Tuple
 
 from bot.config import PROJECT_ROOT
-from bot.content.readability import measure
-from bot.content.source import (
+from bot.hotlines import DirectoryError, HotlineDirectory
+from bot.text import normalise
+from tools.content.readability import measure
+from tools.content.source import (
     ERROR,
     WARNING,
     Content,
@@ -29,8 +31,6 @@ from bot.content.source import (
     nlu_files,
     read_yaml,
 )
-from bot.hotlines import DirectoryError, HotlineDirectory
-from bot.text import normalise
 
 RULES_FILE = Path("data") / "content_rules.yml"
 

@@ -1,0 +1,206 @@
+"""Expiring key-value pairs: Redis when configured and reachable, else this process's memory.
+
+What every store of this assistant keeps goes through here: conversations and
+locks (bot.stores), and the SMS channel's replay and opt-out records. It never
+raises for Redis: an outage falls back to expiring memory with one log line,
+so a person still gets an answer.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from typing import Any, Dict, List, Tuple
+
+from bot.config import settings
+
+logger = logging.getLogger(__name__)
+
+# Every key this assistant writes starts with this, so an operator can find (and flush) them.
+KEY_PREFIX = "helpbot:"
+REDIS_RETRY_SECONDS = 5.0
+
+
+class _MemoryKV:
+    """Expiring key-value pairs in this process, swept on access and by a timer."""
+
+    def __init__(self) -> None:
+        self._items: Dict[str, Tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item and item[1] > time.monotonic():
+                return item[0]
+            self._items.pop(key, None)
+            return None
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        with self._lock:
+            self._items[key] = (value, time.monotonic() + ttl)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def add_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Set only when missing (or expired); True when this call set it."""
+        with self._lock:
+            item = self._items.get(key)
+            if item and item[1] > time.monotonic():
+                return False
+            self._items[key] = (value, time.monotonic() + ttl)
+            return True
+
+    def keys(self, prefix: str) -> List[str]:
+        self.sweep()
+        with self._lock:
+            return [k for k in self._items if k.startswith(prefix)]
+
+    def sweep(self) -> int:
+        """Drop expired items; returns how many were dropped."""
+        now = time.monotonic()
+        with self._lock:
+            expired = [k for k, (_, until) in self._items.items() if until <= now]
+            for key in expired:
+                del self._items[key]
+        return len(expired)
+
+
+class KeyValue:
+    """Redis when configured and reachable, else expiring memory; never raises for Redis."""
+
+    def __init__(self, redis_url: str | None) -> None:
+        self.memory = _MemoryKV()
+        self.redis: Any = None
+        self._redis_down_until = 0.0
+        self._redis_down = False
+        if redis_url:
+            import redis
+
+            self.redis = redis.Redis.from_url(
+                redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
+            )
+        self._stop = threading.Event()
+        self._sweeper = self._start_sweeper()
+
+    def _start_sweeper(self) -> threading.Thread:
+        interval = min(60.0, max(1.0, settings().conversation_ttl_seconds / 4))
+
+        def sweep_until_closed() -> None:
+            while not self._stop.wait(interval):
+                self.memory.sweep()
+
+        thread = threading.Thread(target=sweep_until_closed, name="conversation-expiry", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        """Stop the sweeper and drop the Redis connections (at shutdown)."""
+        self._stop.set()
+        self._sweeper.join(timeout=5)
+        if self.redis is not None:
+            self.redis.close()
+
+    def _use_redis(self) -> bool:
+        return self.redis is not None and time.monotonic() >= self._redis_down_until
+
+    def _redis_failed(self, error: Exception) -> None:
+        self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        if not self._redis_down:
+            self._redis_down = True
+            # The error class only: its message can carry the key (a conversation id).
+            logger.error(
+                "Redis is unreachable (%s); conversations are kept in this server's "
+                "expiring memory until it is back.",
+                type(error).__name__,
+            )
+
+    def _redis_ok(self) -> None:
+        if self._redis_down:
+            self._redis_down = False
+            logger.warning("Redis is reachable again.")
+
+    def _redis(self, operation: str, *args: Any, **kwargs: Any) -> Tuple[bool, Any]:
+        """Run a Redis command; (False, None) when Redis is not usable now."""
+        if not self._use_redis():
+            return False, None
+        import redis
+
+        try:
+            result = getattr(self.redis, operation)(*args, **kwargs)
+        except redis.RedisError as error:
+            self._redis_failed(error)
+            return False, None
+        self._redis_ok()
+        return True, result
+
+    def get(self, key: str) -> str | None:
+        ok, value = self._redis("get", key)
+        if ok and value is not None:
+            return value.decode("utf-8")
+        return self.memory.get(key)
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        ok, _ = self._redis("set", key, value, px=int(ttl * 1000))
+        if ok:
+            self.memory.delete(key)
+        else:
+            self.memory.set(key, value, ttl)
+
+    def delete(self, key: str) -> None:
+        self._redis("delete", key)
+        self.memory.delete(key)
+
+    def add_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Atomic set-if-missing (Redis SET NX), so two servers cannot both claim a key."""
+        ok, created = self._redis("set", key, value, px=int(ttl * 1000), nx=True)
+        if ok:
+            return bool(created)
+        return self.memory.add_if_absent(key, value, ttl)
+
+    def keys(self, prefix: str) -> List[str]:
+        """Keys with this prefix, for admin tools (`rasa export`): never on a message's path.
+
+        SCAN in batches, not KEYS, so Redis keeps serving other clients meanwhile.
+        """
+        found = set(self.memory.keys(prefix))
+        ok, redis_keys = self._redis("scan_iter", match=prefix + "*", count=500)
+        if ok:
+            try:
+                found.update(k.decode("utf-8") for k in redis_keys)
+            except self._redis_errors() as error:
+                self._redis_failed(error)
+        return sorted(found)
+
+    @staticmethod
+    def _redis_errors() -> type:
+        import redis
+
+        return redis.RedisError
+
+
+_shared: Dict[str | None, KeyValue] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_kv() -> KeyValue:
+    """One KeyValue per process and REDIS_URL, shared by the stores and the SMS channel."""
+    url = settings().redis_url
+    with _shared_lock:
+        if url not in _shared:
+            _shared[url] = KeyValue(url)
+        return _shared[url]
+
+
+@atexit.register
+def close_all() -> None:
+    """Stop every store's sweeper (the server's shutdown, or the end of a test run)."""
+    with _shared_lock:
+        stores = list(_shared.values())
+        _shared.clear()
+    for store in stores:
+        store.close()
