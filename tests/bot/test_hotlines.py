@@ -1,187 +1,100 @@
-"""The hotline directory: loading, validation and the routing contract."""
+"""The hotline directory: it loads, reports every problem with its place, and routes by need, region and person."""
 
 from __future__ import annotations
 
 import copy
+from typing import Any, Dict
 
 import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.hotlines import (
-    CRISIS_NEEDS,
-    NEEDS,
-    DirectoryError,
-    HotlineDirectory,
-    need_for_conversation,
-    route_messages,
-)
+from bot.hotlines import DirectoryError, HotlineDirectory, Problem, directory, number_problems, service_region
 
-DIRECTORY_FILE = PROJECT_ROOT / "data" / "hotlines.yml"
-
-# The routing contract (issue 2): the reply must contain these numbers in digits.
-CONTRACT = {
-    ("danger", "US"): ["911", "1-800-799-7233"],
-    ("danger", "UK"): ["999", "55"],
-    ("danger", "CA"): ["911"],
-    ("danger", "AU"): ["000"],
-    ("domestic_abuse", "US"): ["1-800-799-7233", "START to 88788"],
-    ("domestic_abuse", "UK"): ["0808 2000 247"],
-    ("domestic_abuse", "CA"): ["1-866-863-0511", "911"],
-    ("domestic_abuse", "AU"): ["1800 737 732"],
-    ("trafficking", "US"): ["1-888-373-7888", "233733"],
-    ("trafficking", "UK"): ["08000 121 700"],
-    ("trafficking", "CA"): ["1-833-900-1010"],
-    ("trafficking", "AU"): ["131 237"],
-    ("child_exploitation", "US"): ["1-800-843-5678", "takeitdown.ncmec.org"],
-    ("child_exploitation", "UK"): ["0800 1111", "CEOP"],
-    ("child_exploitation", "CA"): ["1-866-658-9022"],
-    ("child_exploitation", "AU"): ["ACCCE", "accce.gov.au"],
-    ("image_threat", "US"): ["stopncii.org", "1-800-799-7233"],
-    ("image_threat", "UK"): ["0345 6000 459"],
-    ("image_threat", "AU"): ["esafety.gov.au"],
-    ("suicide", "US"): ["988"],
-    ("suicide", "UK"): ["116 123"],
-    ("suicide", "CA"): ["988"],
-    ("suicide", "AU"): ["13 11 14"],
-}
-EMERGENCY = {"US": "911", "UK": "999", "CA": "911", "AU": "000"}
+RAW: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "data" / "hotlines.yml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def directory() -> HotlineDirectory:
-    return HotlineDirectory.load(DIRECTORY_FILE)
+def problems_of(raw: Dict[str, Any]) -> list:
+    with pytest.raises(DirectoryError) as raised:
+        HotlineDirectory.from_dict(raw)
+    return list(raised.value.problems)
 
 
-@pytest.fixture()
-def raw() -> dict:
-    return yaml.safe_load(DIRECTORY_FILE.read_text())
+def test_the_directory_loads_with_every_region_and_need() -> None:
+    found = directory()
+    assert set(found.regions) >= {"US", "GB", "CA", "AU", "IE", "NZ"}
+    assert {"danger", "suicide", "child_exploitation"} <= set(found.crisis_needs)
+    for need in found.needs.values():
+        assert set(need.services) == set(found.regions), need.key
 
 
-@pytest.mark.parametrize(("need", "region"), sorted(CONTRACT))
-def test_reply_contains_the_contract_numbers(directory: HotlineDirectory, need: str, region: str) -> None:
-    reply = directory.reply_for(need, region, "US")
-    for number in CONTRACT[(need, region)]:
-        assert number in reply, f"{need}/{region} reply lacks {number}:\n{reply}"
+def test_every_directory_number_can_be_dialled_where_it_is() -> None:
+    assert number_problems(directory()) == []
 
 
-@pytest.mark.parametrize("region", sorted(EMERGENCY))
-def test_danger_puts_the_emergency_number_before_any_hotline(directory: HotlineDirectory, region: str) -> None:
-    reply = directory.reply_for("danger", region, "US")
-    first_line = reply.splitlines()[0]
-    assert EMERGENCY[region] in first_line
-    hotline_lines = [line for line in reply.splitlines()[1:] if "Emergency" not in line]
-    assert hotline_lines and all(EMERGENCY[region] not in line.split(":")[0] for line in hotline_lines)
+@pytest.mark.parametrize("typo", ["0808 2OOO 247", "0808 2000 24", "0808 2000 24777"])
+def test_a_mistyped_number_is_reported_at_its_place(typo: str) -> None:
+    raw = copy.deepcopy(RAW)
+    raw["services"]["gb_dv"]["call"] = typo
+    found = number_problems(HotlineDirectory.from_dict(raw))
+    assert [p.path for p in found] == [("services", "gb_dv", "call")]
+    assert typo in found[0].message
 
 
-@pytest.mark.parametrize("need", NEEDS)
-@pytest.mark.parametrize("region", sorted(EMERGENCY))
-def test_every_need_has_a_reply_short_enough_for_two_texts(directory: HotlineDirectory, need: str, region: str) -> None:
-    reply = directory.reply_for(need, region, "US")
-    assert 40 < len(reply) <= 330
-
-
-def test_unknown_region_falls_back_to_the_default(directory: HotlineDirectory) -> None:
-    assert directory.reply_for("trafficking", "Narnia", "UK") == directory.reply_for("trafficking", "UK", "UK")
-
-
-def test_unknown_need_gets_the_core_hotlines(directory: HotlineDirectory) -> None:
-    assert directory.reply_for("weather", "US", "US") == directory.reply_for("core", "US", "US")
-
-
-@pytest.mark.parametrize(
-    ("text", "region"),
-    [
-        ("i live in London", "UK"),
-        ("Im in the U.S.", "US"),
-        ("from toronto", "CA"),
-        ("new south wales", "AU"),
-        ("wales", "UK"),
-        ("i'm in Texas", "US"),
-        ("can you help us", None),
-        ("what is debt bondage", None),
-    ],
-)
-def test_region_words(directory: HotlineDirectory, text: str, region: str) -> None:
-    assert directory.region_in(text) == region
-
-
-def test_saying_where_you_are_re_answers_the_last_need() -> None:
-    assert need_for_conversation(["inform_region", "greet", "help_trafficking"]) == "trafficking"
-    assert need_for_conversation(["inform_region", "greet"]) == "core"
-    assert need_for_conversation(["danger_now", "help_trafficking"]) == "danger"
-
-
-def test_region_hint_only_while_region_is_unknown(directory: HotlineDirectory) -> None:
-    assert len(route_messages(["help_trafficking"], None)) == 2
-    assert "the US" in route_messages(["help_trafficking"], None)[1]
-    assert len(route_messages(["help_trafficking"], "UK")) == 1
-
-
-def test_crisis_needs_exist(directory: HotlineDirectory) -> None:
-    assert set(CRISIS_NEEDS) <= set(directory.needs)
-
-
-# ---- bad directory entries: a clear error naming the problem ----------------
-
-def test_service_without_source_is_rejected(raw: dict) -> None:
+def test_problems_are_structured_with_their_place_in_the_file() -> None:
+    raw = copy.deepcopy(RAW)
     del raw["services"]["us_dv"]["source"]
-    with pytest.raises(DirectoryError, match="us_dv.*source"):
-        HotlineDirectory.from_dict(raw)
+    raw["needs"]["trafficking"]["services"]["GB"] = ["gb_no_such_line"]
+    raw["services"]["us_trafficking"]["colour"] = "red"
+    found = problems_of(raw)
+    paths = {p.path for p in found}
+    assert ("services", "us_dv") in paths
+    assert ("needs", "trafficking", "services", "GB") in paths
+    assert ("services", "us_trafficking", "colour") in paths
+    assert all(isinstance(p, Problem) and p.message for p in found)
 
 
-def test_bad_verified_date_is_rejected(raw: dict) -> None:
-    raw["services"]["uk_dv"]["verified"] = "last spring"
-    with pytest.raises(DirectoryError, match="'uk_dv': verified must be a date"):
-        HotlineDirectory.from_dict(raw)
+def test_a_region_without_services_for_a_need_is_a_problem_but_an_empty_list_is_allowed() -> None:
+    raw = copy.deepcopy(RAW)
+    del raw["needs"]["trafficking"]["services"]["NZ"]
+    assert any(p.path == ("needs", "trafficking", "services") and "NZ" in p.message for p in problems_of(raw))
+    assert directory().services_for("sexual_assault", "CA") == []
 
 
-def test_need_pointing_at_unknown_service_is_rejected(raw: dict) -> None:
-    raw["needs"]["trafficking"]["services"]["AU"] = ["au_nothing"]
-    with pytest.raises(DirectoryError, match="unknown service 'au_nothing'"):
-        HotlineDirectory.from_dict(raw)
+def test_an_intent_means_one_need_only() -> None:
+    raw = copy.deepcopy(RAW)
+    raw["needs"]["trafficking"]["intents"] = ["help_domestic_abuse"]
+    assert any("already the intent" in p.message for p in problems_of(raw))
 
 
-def test_need_missing_a_region_is_rejected(raw: dict) -> None:
-    del raw["needs"]["suicide"]["services"]["CA"]
-    with pytest.raises(DirectoryError, match="suicide.*'CA'"):
-        HotlineDirectory.from_dict(raw)
+@pytest.mark.parametrize(("need", "region", "facets", "first"), [
+    ("domestic_abuse", "US", (), "us_dv"),
+    ("domestic_abuse", "US", ("under_18",), "us_loveisrespect"),
+    ("domestic_abuse", "US", ("native",), "us_stronghearts"),
+    ("domestic_abuse", "GB", ("men",), "gb_mensadvice"),
+    ("domestic_abuse", "GB", ("under_18",), "gb_childline"),
+    ("image_threat", "US", (), "us_stopncii"),
+    ("image_threat", "US", ("under_18",), "us_takeitdown"),
+    ("image_threat", "GB", ("under_18",), "gb_childline"),
+    ("sexual_assault", "US", (), "us_rainn"),
+    ("trafficking", "IE", (), "ie_trafficking"),
+])
+def test_the_service_that_fits_the_person_comes_first(need: str, region: str, facets: tuple, first: str) -> None:
+    assert directory().services_for(need, region, facets)[0].key == first
 
 
-def test_missing_need_is_rejected(raw: dict) -> None:
-    del raw["needs"]["danger"]
-    with pytest.raises(DirectoryError, match="need 'danger' is missing"):
-        HotlineDirectory.from_dict(raw)
+def test_each_region_names_its_own_emergency_service_and_the_emergency_table_agrees() -> None:
+    found = directory()
+    for code, region in found.regions.items():
+        assert service_region(region.emergency) == code
+        call = found.services[region.emergency].call
+        table = found.emergencies[code]
+        assert call in (table.call, *table.also), code
 
 
-def test_service_without_any_contact_is_rejected(raw: dict) -> None:
-    broken = copy.deepcopy(raw)
-    for key in ("call", "text", "web"):
-        broken["services"]["us_trafficking"].pop(key, None)
-    with pytest.raises(DirectoryError, match="us_trafficking. needs at least one of call, text or web"):
-        HotlineDirectory.from_dict(broken)
-
-
-def test_unreadable_file_is_a_directory_error(tmp_path) -> None:
-    bad = tmp_path / "hotlines.yml"
-    bad.write_text("regions: [unclosed\n")
-    with pytest.raises(DirectoryError, match="not valid YAML"):
-        HotlineDirectory.load(bad)
-    with pytest.raises(DirectoryError, match="not found"):
-        HotlineDirectory.load(tmp_path / "missing.yml")
-
-
-def test_user_intents_read_the_same_from_rasa_events_and_sdk_dicts() -> None:
-    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
-
-    from bot.hotlines import user_intents_newest_first
-
-    events = [
-        ActionExecuted("action_listen"),
-        UserUttered("my boss has my passport", {"name": "help_trafficking", "confidence": 0.9}),
-        BotUttered("call ..."),
-        UserUttered("im in the uk", {"name": "inform_region", "confidence": 0.9}),
-    ]
-    expected = ["inform_region", "help_trafficking"]
-    assert user_intents_newest_first(events) == expected
-    assert user_intents_newest_first([e.as_dict() for e in events]) == expected
+def test_services_people_ask_about_in_spanish_say_so() -> None:
+    found = directory()
+    assert found.services["us_suicide"].spanish["text_keyword"] == "AYUDA"
+    assert found.services["us_crisistext"].spanish["text_keyword"] == "AYUDA"
+    for key in ("us_dv", "us_trafficking", "us_suicide", "us_rainn"):
+        assert found.services[key].speaks_spanish(), key
