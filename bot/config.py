@@ -156,7 +156,7 @@ def settings() -> Settings:
         p
         for p in (
             normalise(raw)
-            for raw in os.environ.get("QUICK_EXIT_PHRASES", "exit,quick exit").split(",")
+            for raw in os.environ.get("QUICK_EXIT_PHRASES", "exit,quick exit,salir,salida rapida").split(",")
         )
         if p
     )

@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# C0 control characters other than tab, newline and carriage return, plus DEL: never in a message.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def normalise(text: str) -> str:

@@ -16,6 +16,8 @@ import pytest
 from bot.channels.common import answer
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore, tracker_store_of
 from bot.stores.tracker import KEPT_USER_TURNS
+from tests.expected import emergency, number
+from tests.expected import say as words
 
 CANARY = "canary-7Q4v-conversation"
 
@@ -43,9 +45,9 @@ def test_our_stores_are_the_ones_loaded_from_endpoints_yml(agent: Any) -> None:
 @pytest.mark.parametrize(
     ("text", "first_number"),
     [
-        ("he has a knife and hes coming for me", "911"),
-        ("pls help hes kicking the door in", "911"),
-        ("i really dont want to be alive anymore", "988"),
+        ("he has a knife and hes coming for me", emergency("US")),
+        ("pls help hes kicking the door in", emergency("US")),
+        ("i really dont want to be alive anymore", number("us_suicide")),
         ("a grown man keeps asking my 13 yr old for pictures of her body", "1-800-843-5678"),
     ],
 )
@@ -56,31 +58,31 @@ def test_crisis_is_routed_in_the_first_reply(app: Any, loop: Any, text: str, fir
 
 def test_danger_reply_starts_with_the_emergency_number(app: Any, loop: Any) -> None:
     first = say(app, loop, new_sender(), "help he is hitting me right now")[0]
-    assert first.index("911") < first.index("1-800-799-7233")
+    assert first.index(emergency("US")) < first.index(number("us_dv"))
 
 
 def test_danger_in_the_middle_of_another_topic_still_gets_the_emergency_number(app: Any, loop: Any) -> None:
     sender = new_sender()
     assert "debt" in " ".join(say(app, loop, sender, "what is debt bondage")).lower()
     replies = say(app, loop, sender, "ok but right now he is here and he has a knife")
-    assert "911" in replies[0]
+    assert emergency("US") in replies[0]
 
 
 def test_region_is_kept_for_the_conversation(app: Any, loop: Any) -> None:
     sender = new_sender()
     say(app, loop, sender, "i live in london")
     replies = " ".join(say(app, loop, sender, "my husband hits me, who can i call"))
-    assert "0808 2000 247" in replies and "1-800-799-7233" not in replies
+    assert number("gb_dv") in replies and number("us_dv") not in replies
     danger = say(app, loop, sender, "hes got a knife")
-    assert "999" in danger[0]
+    assert emergency("GB") in danger[0]
 
 
 def test_region_said_after_the_question_re_routes_it(app: Any, loop: Any) -> None:
     sender = new_sender()
     first = " ".join(say(app, loop, sender, "my boss took my passport and wont let me leave"))
-    assert "1-888-373-7888" in first
+    assert number("us_trafficking") in first
     second = " ".join(say(app, loop, sender, "im in australia"))
-    assert "131 237" in second
+    assert number("au_trafficking") in second
 
 
 def test_greeting_asks_whether_it_is_safe_and_explains_exit(app: Any, loop: Any) -> None:
@@ -93,14 +95,14 @@ def test_greeting_asks_whether_it_is_safe_and_explains_exit(app: Any, loop: Any)
 def test_not_safe_after_greeting_gets_emergency_number(app: Any, loop: Any) -> None:
     sender = new_sender()
     say(app, loop, sender, "hello")
-    assert "911" in say(app, loop, sender, "no")[0]
+    assert emergency("US") in say(app, loop, sender, "no")[0]
 
 
 def test_nonsense_gets_what_i_can_do_and_core_hotlines(app: Any, loop: Any) -> None:
     replies = " ".join(say(app, loop, new_sender(), "qwzx plorb vvv"))
-    assert "I can answer questions" in replies
-    for number in ("911", "1-800-799-7233", "1-888-373-7888", "988"):
-        assert number in replies
+    assert words("menu") in replies
+    for expected in (emergency("US"), number("us_dv"), number("us_trafficking"), number("us_suicide")):
+        assert expected in replies
 
 
 # ---- quick exit -------------------------------------------------------------
@@ -129,7 +131,7 @@ def test_after_quick_exit_the_next_message_starts_a_new_conversation(app: Any, a
     say(app, loop, sender, "i live in london")
     say(app, loop, sender, "exit")
     replies = " ".join(say(app, loop, sender, "my boss keeps my passport, who can help"))
-    assert "1-888-373-7888" in replies  # the UK region was forgotten
+    assert number("us_trafficking") in replies  # the UK region was forgotten
     tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
     assert tracker.get_slot("region") is None
     assert len([e for e in tracker.events if e.type_name == "user"]) == 1
@@ -140,7 +142,7 @@ def test_exit_inside_a_sentence_erases_nothing(app: Any, agent: Any, loop: Any) 
     say(app, loop, sender, "i live in london")
     say(app, loop, sender, "how do I exit a toxic relationship")
     tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
-    assert tracker is not None and tracker.get_slot("region") == "UK"
+    assert tracker is not None and tracker.get_slot("region") == "GB"
 
 
 def test_routing_action_runs_not_only_the_safety_net(app: Any, agent: Any, loop: Any) -> None:
@@ -149,7 +151,7 @@ def test_routing_action_runs_not_only_the_safety_net(app: Any, agent: Any, loop:
     say(app, loop, sender, "my boss took my passport and wont let me leave")
     tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
     uttered = [e.text for e in tracker.events if e.type_name == "bot"]
-    assert any("1-888-373-7888" in (text or "") for text in uttered)
+    assert any(number("us_trafficking") in (text or "") for text in uttered)
 
 
 # ---- long conversations: only the latest turns are kept -------------------------
@@ -165,11 +167,11 @@ def test_a_long_conversation_keeps_its_region_and_recent_need_but_not_old_text(
     stored = _stored_text(agent)
     assert CANARY not in stored  # the first message is no longer held
     tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
-    assert tracker.get_slot("region") == "UK"
+    assert tracker.get_slot("region") == "GB"
     assert len([e for e in tracker.events if e.type_name == "user"]) == KEPT_USER_TURNS
     # the region said 8 messages ago still picks the numbers
-    assert "0808 2000 247" in " ".join(say(app, loop, sender, "my husband hits me, who can i call"))
-    assert "999" in say(app, loop, sender, "he has a knife")[0]
+    assert number("gb_dv") in " ".join(say(app, loop, sender, "my husband hits me, who can i call"))
+    assert emergency("GB") in say(app, loop, sender, "he has a knife")[0]
 
 
 def test_saying_where_you_are_late_in_a_conversation_re_answers_the_last_need(
@@ -179,7 +181,7 @@ def test_saying_where_you_are_late_in_a_conversation_re_answers_the_last_need(
     for text in ["hi", "yes", "what is debt bondage", "what is coercive control", "thanks",
                  "my boss took my passport and wont let me leave"]:
         say(app, loop, sender, text)
-    assert "131 237" in " ".join(say(app, loop, sender, "im in australia"))
+    assert number("au_trafficking") in " ".join(say(app, loop, sender, "im in australia"))
 
 
 def test_a_failing_routing_action_still_routes_from_the_directory_and_logs_no_text(
@@ -191,9 +193,9 @@ def test_a_failing_routing_action_still_routes_from_the_directory_and_logs_no_te
         raise RuntimeError(f"routing broke on {CANARY}")
 
     assert rasa_patches.action_executor is not None  # actions run in process here
-    monkeypatch.setitem(rasa_patches.action_executor.actions, "action_route_hotline", broken)
+    monkeypatch.setitem(rasa_patches.action_executor.actions, "action_respond", broken)
     with caplog.at_level(logging.DEBUG):
         replies = say(app, loop, new_sender(), f"he has a knife {CANARY}")
-    assert "911" in replies[0] and replies[0].index("911") < replies[0].index("1-800-799-7233")
+    assert emergency("US") in replies[0] and replies[0].index(emergency("US")) < replies[0].index(number("us_dv"))
     assert "RuntimeError" in caplog.text  # the failure is visible ...
     assert CANARY not in caplog.text  # ... without what the user wrote

@@ -15,14 +15,15 @@ from typing import List, Tuple
 import aiohttp
 import redis
 
+from tests.expected import number
 from tools.harness import PAIR_TTL_SECONDS, Server
 
 # Each conversation names a region, then asks for help; the numbers prove whose reply it is.
 REGIONS: List[Tuple[str, str, str]] = [
-    ("im in the uk", "UK", "08000 121 700"),
-    ("i live in australia", "AU", "131 237"),
-    ("i am in canada", "CA", "1-833-900-1010"),
-    ("im in the us", "US", "1-888-373-7888"),
+    ("im in the uk", "GB", number("gb_trafficking")),
+    ("i live in australia", "AU", number("au_trafficking")),
+    ("i am in canada", "CA", number("ca_trafficking")),
+    ("im in the us", "US", number("us_trafficking")),
 ]
 TURNS = ["what is debt bondage", "is this chat private", "my boss took my passport and wont let me leave"]
 

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from bot.channels.common import answer
+from tests.expected import emergency
 from tools.harness import Server
 
 CANARY = "canaryQ9w7x"
@@ -85,6 +86,6 @@ def test_processing_failure_logs_no_user_text(caplog: pytest.LogCaptureFixture) 
         result = asyncio.new_event_loop().run_until_complete(
             answer(app, broken, f"he has a knife {CANARY}", "s1", "rest")
         )
-    assert "911" in result.messages[0]["text"]
+    assert emergency("US") in result.messages[0]["text"]
     assert "RuntimeError" in caplog.text
     assert CANARY not in caplog.text

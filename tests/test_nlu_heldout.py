@@ -1,15 +1,14 @@
-"""Understanding of wording nobody trained on: the held-out gate.
+"""Understanding of wording nobody trained on: the gates on every unseen test set.
 
-tests/nlu/heldout.yml was written before any tuning, by someone who never saw
-the training data. Sentences that also occur in the training data ("hi", "what
-is sextortion") are left out of the score. Gate: each set's accuracy floor
-(FLOORS; full retrieval intents) and every crisis message routed right.
+Sentences that also occur in the training data ("hi", "what is sextortion") are
+left out of the score. Each set has an accuracy floor (full retrieval intents,
+FLOORS) and every crisis message must be routed right. README "Understanding
+figures" says how each set was written and used, and its first measurement.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,17 +17,23 @@ from bot.config import PROJECT_ROOT
 from tools.evaluation import CRISIS_INTENTS, Evaluation, evaluate, summary, training_texts
 
 SETS = PROJECT_ROOT / "tests" / "nlu"
-HELDOUT = SETS / "heldout.yml"
-# blind.yml: written after tuning, by someone who saw neither data/nlu nor heldout.yml.
-BLIND = SETS / "blind.yml"
-# fresh.yml: written 2026-11-22 by someone who saw none of the data, after the
-# linear classifier was chosen by cross-validation; first measured at 90.2 %.
-FRESH = SETS / "fresh.yml"
-# Accuracy floors. Crisis messages must all be routed right in every set.
-FLOORS = {HELDOUT.name: 0.90, BLIND.name: 0.90, FRESH.name: 0.85}
+# heldout: written before any tuning (2026-11); blind: after, by someone who saw neither;
+# fresh: 2026-11-22, after the model was chosen. All three relabelled to the 127-answer
+# knowledge base on 2026-12-02 by someone blind to model output (tests/nlu/RELABELLED.md).
+# knowledge_blind: 2026-12-02, from the list of answers only; first measured at 74.5 %.
+# spanish_heldout / spanish_blind: 2026-12-02; first measured at 63.8 % and 86.8 %.
+FLOORS = {
+    "heldout.yml": 0.85,
+    "blind.yml": 0.85,
+    "fresh.yml": 0.82,
+    "knowledge_blind.yml": 0.715,  # its first figure (74.5 %) minus 3 points, as issue 15 asks
+    "spanish_heldout.yml": 0.65,
+    "spanish_blind.yml": 0.85,
+}
+PATHS = [SETS / name for name in FLOORS]
 
 
-@pytest.fixture(scope="module", params=[HELDOUT, BLIND, FRESH], ids=["heldout", "blind", "fresh"])
+@pytest.fixture(scope="module", params=PATHS, ids=[p.stem for p in PATHS])
 def heldout(request: pytest.FixtureRequest, agent: Any, loop: Any) -> Evaluation:
     result = evaluate(agent, request.param, loop, seen=training_texts(PROJECT_ROOT / "data" / "nlu"))
     out = PROJECT_ROOT / "results" / f"{request.param.stem}.json"
@@ -55,11 +60,16 @@ def test_every_heldout_crisis_message_is_recognised(heldout: Evaluation, intent:
     assert not missed, f"{intent} missed: {missed}"
 
 
-@pytest.mark.parametrize("path", [HELDOUT, BLIND, FRESH], ids=["heldout", "blind", "fresh"])
-def test_test_sets_cover_every_intent_of_the_domain(agent: Any, path: Path) -> None:
+def test_the_test_sets_together_cover_every_intent_of_the_domain(agent: Any) -> None:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    expected = {m.get_full_intent().split("/")[0] for m in load_data(str(path)).intent_examples}
-    assert set(agent.domain.intents) - {"nlu_fallback", "back", "restart", "session_start", "quick_exit"} <= expected
+    expected = {m.get_full_intent().split("/")[0] for path in PATHS for m in load_data(str(path)).intent_examples}
+    matched_by_code = {"nlu_fallback", "back", "restart", "session_start", "quick_exit", "switch_language"}
+    assert set(agent.domain.intents) - matched_by_code <= expected
 
 
+def test_every_crisis_intent_is_a_safety_net_intent() -> None:
+    """The crisis intents (data/hotlines.yml needs marked crisis) and data/safety_net.yml agree."""
+    from bot.nlu.safety_net import SAFETY_NET_FILE, load_rules
+
+    assert {rule.intent for rule in load_rules(SAFETY_NET_FILE)} == set(CRISIS_INTENTS)

@@ -13,6 +13,7 @@ import pytest
 import redis
 import requests
 
+from tests.expected import emergency, number
 from tools.harness import PAIR_TTL_SECONDS, Server, say, texts
 
 CANARY = "canary-R2d9-server"
@@ -34,7 +35,7 @@ def test_a_question_gets_an_answer(rasa_memory: Server) -> None:
 
 def test_danger_gets_emergency_number_first(rasa_memory: Server) -> None:
     first = say(rasa_memory, sender(), "he's got a gun and says he'll shoot me")[0]["text"]
-    assert first.index("911") < first.index("1-800-799-7233")
+    assert first.index(emergency("US")) < first.index(number("us_dv"))
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_malformed_requests_get_a_clear_4xx_with_the_core_hotlines(
     assert reply.status_code == status
     payload = reply.json()
     assert says in payload["error"]
-    assert "911" in payload["messages"][0]["text"]
+    assert emergency("US") in payload["messages"][0]["text"]
     # and the server keeps serving
     assert "debt" in texts(say(rasa_memory, sender(), "what is debt bondage")).lower()
 
@@ -92,22 +93,22 @@ def test_quick_exit_over_rest_leaves_nothing_the_api_can_see(rasa_memory: Server
 @pytest.mark.parametrize(
     ("text", "numbers"),
     [
-        ("he has a knife and he is in the house", ["911"]),
-        ("i want to kill myself", ["988"]),
-        ("my boss took my passport and wont let me leave", ["1-888-373-7888"]),
-        ("zzqx blorp", ["911", "1-800-799-7233", "1-888-373-7888", "988"]),
+        ("he has a knife and he is in the house", [emergency("US")]),
+        ("i want to kill myself", [number("us_suicide")]),
+        ("my boss took my passport and wont let me leave", [number("us_trafficking")]),
+        ("zzqx blorp", [emergency("US"), number("us_dv"), number("us_trafficking"), number("us_suicide")]),
     ],
 )
 def test_action_server_down_still_routes_every_message(rasa_no_actions: Server, text: str, numbers: list) -> None:
     reply = texts(say(rasa_no_actions, sender(), text))
-    for number in numbers:
-        assert number in reply
+    for expected in numbers:
+        assert expected in reply
 
 
 def test_action_server_down_keeps_the_region(rasa_no_actions: Server) -> None:
     who = sender()
     say(rasa_no_actions, who, "im in the uk")
-    assert "999" in texts(say(rasa_no_actions, who, "hes going to kill me"))
+    assert emergency("GB") in texts(say(rasa_no_actions, who, "hes going to kill me"))
 
 
 def test_faq_answers_do_not_need_the_action_server(rasa_no_actions: Server) -> None:
@@ -120,8 +121,8 @@ def test_conversation_alternating_between_two_servers_stays_coherent(rasa_pair: 
     first, second = rasa_pair
     who = sender()
     say(first, who, "i live in london")
-    assert "0808 2000 247" in texts(say(second, who, "my partner hurts me, who can i call"))
-    assert "999" in say(first, who, "he has a knife")[0]["text"]
+    assert number("gb_dv") in texts(say(second, who, "my partner hurts me, who can i call"))
+    assert emergency("GB") in say(first, who, "he has a knife")[0]["text"]
 
 
 def test_quick_exit_on_one_server_leaves_nothing_on_either(rasa_pair: tuple, redis_server: Server) -> None:
@@ -134,7 +135,7 @@ def test_quick_exit_on_one_server_leaves_nothing_on_either(rasa_pair: tuple, red
     assert client.keys(f"*{who}*") == []
     assert all(CANARY.encode() not in (client.get(k) or b"") for k in client.keys("*"))
     # neither server remembers Australia
-    assert "1-888-373-7888" in texts(say(first, who, "my boss keeps my passport, who can help"))
+    assert number("us_trafficking") in texts(say(first, who, "my boss keeps my passport, who can help"))
 
 
 def test_redis_conversations_expire_when_idle(rasa_pair: tuple, redis_server: Server) -> None:
@@ -151,8 +152,8 @@ def test_redis_conversations_expire_when_idle(rasa_pair: tuple, redis_server: Se
 def _routed_by_the_action(server: Server) -> None:
     """The safety net lists every core line; the action names the trafficking line only."""
     reply = texts(say(server, sender(), "my boss keeps my passport, who can help"))
-    assert "1-888-373-7888" in reply and "1-800-799-7233" not in reply
-    assert "while running action 'action_route_hotline'" not in server.output()
+    assert number("us_trafficking") in reply and number("us_dv") not in reply
+    assert "while running action 'action_respond'" not in server.output()
     assert "could not be processed" not in server.output()
 
 
@@ -169,8 +170,8 @@ def test_routing_reaches_the_action_server_when_configured(rasa_remote_actions: 
 def test_redis_down_every_message_still_answered_with_one_clean_log_line(rasa_redis_down: Server) -> None:
     who = sender()
     say(rasa_redis_down, who, f"im in the uk {CANARY}")
-    assert "999" in texts(say(rasa_redis_down, who, "he has a knife"))  # region kept in memory
-    assert "1-888-373-7888" in texts(say(rasa_redis_down, sender(), "my boss keeps my passport, who can help"))
+    assert emergency("GB") in texts(say(rasa_redis_down, who, "he has a knife"))  # region kept in memory
+    assert number("us_trafficking") in texts(say(rasa_redis_down, sender(), "my boss keeps my passport, who can help"))
     output = rasa_redis_down.output()
     assert output.count("Redis is unreachable") == 1
     assert CANARY not in output and who not in output

@@ -15,7 +15,16 @@ from typing import Any, Dict, List, Set, Tuple
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-CRISIS_INTENTS = ("danger_now", "suicidal", "child_exploitation")
+
+def _crisis_intents() -> Tuple[str, ...]:
+    """The intents of the directory's crisis needs (data/hotlines.yml is their one home)."""
+    from bot.hotlines import directory
+
+    found = directory()
+    return tuple(intent for need in found.crisis_needs for intent in found.needs[need].intents)
+
+
+CRISIS_INTENTS = _crisis_intents()
 
 
 @dataclass

@@ -16,17 +16,17 @@ from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.config import PROJECT_ROOT, settings
-from bot.hotlines import route_messages, user_intents_newest_first
+from bot.config import settings
+from bot.conversation import State, Turn, composer
+from bot.conversation.turns import turn_from_parse
 from bot.nlu.quick_exit import is_quick_exit
-from bot.nlu.safety_net import CrisisRule, crisis_intent_for, load_rules
+from bot.nlu.safety_net import SAFETY_NET_FILE, CrisisRule, crisis_intent_for, load_rules
 from bot.stores import erase_conversation
+from bot.text import CONTROL_CHARACTERS
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-# C0 controls other than tab, newline and carriage return, plus DEL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SENDER = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
 
 
@@ -48,7 +48,7 @@ def check_text(text: Any) -> str:
     limit = settings().max_message_chars
     if len(text) > limit:
         raise BadRequest(413, f"'message' is longer than {limit} characters.")
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise BadRequest(400, "'message' contains control characters.")
     return text
 
@@ -86,7 +86,7 @@ def parse_message_request(request: Any, content_types: Tuple[str, ...] = ("appli
 
 @lru_cache(maxsize=1)
 def _crisis_rules() -> Tuple[CrisisRule, ...]:
-    return load_rules(PROJECT_ROOT / "data" / "safety_net.yml")
+    return load_rules(SAFETY_NET_FILE)
 
 
 def crisis_intent(text: str | None) -> str | None:
@@ -99,9 +99,18 @@ def error_payload(error: BadRequest) -> Dict[str, Any]:
     return {"error": error.message, "messages": [{"text": t} for t in core_messages()]}
 
 
-def core_messages(region: str | None = None) -> List[str]:
+def core_messages(region: str | None = None, language: str = "en") -> List[str]:
     """The core hotlines, for errors where we know nothing about the message."""
-    return route_messages([], region)
+    return composer().menu(State(region=region, language=language))
+
+
+def safety_net_messages(text: str | None, state: State, turn: Turn | None = None,
+                        phone_country: str | None = None) -> List[str]:
+    """What to say without Rasa's actions: the crisis phrases first, else the understood turn, composed from the state."""
+    crisis = crisis_intent(text)
+    if crisis or turn is None:
+        turn = Turn(intent=crisis or "nlu_fallback", text=text or "", phone_country=phone_country)
+    return [message.text for message in composer().respond(state, turn).messages]
 
 
 @dataclass
@@ -142,24 +151,24 @@ async def answer(
         return Answer(collector.messages, True)
     messages = collector.messages
     if not messages or failed:
-        texts = await _safety_net(app, text, sender_id, failed)
+        texts = await _safety_net(app, text, sender_id, failed, (metadata or {}).get("country"))
         messages = [{"recipient_id": sender_id, "text": t} for t in texts]
     return Answer(messages, False)
 
 
-async def _safety_net(app: Any, text: str, sender_id: str, failed: bool) -> List[str]:
-    """Route by what we know: the saved conversation, else the crisis phrases alone."""
-    region = None
-    intents: List[str | None] = []
+async def _safety_net(app: Any, text: str, sender_id: str, failed: bool, phone_country: str | None) -> List[str]:
+    """Answer from what we know: the saved conversation's state, and the crisis phrases."""
+    state = State()
+    turn = None
     try:
         tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
     except Exception as error:  # noqa: BLE001
         logger.error("Could not read the conversation for the safety net (%s).", type(error).__name__)
         tracker = None
     if tracker is not None:
-        region = tracker.get_slot("region")
-        if not failed:
-            intents = user_intents_newest_first(tracker.events)
-    if failed or not intents:
-        intents = [crisis_intent(text)]
-    return route_messages(intents, region)
+        state = State.from_slots(tracker.current_slot_values())
+        latest = tracker.latest_message
+        if not failed and latest is not None and latest.text == text:
+            # Understood but not answered (the action could not run): answer what was understood.
+            turn = turn_from_parse(latest.parse_data, {"country": phone_country})
+    return safety_net_messages(text, state, turn, phone_country)

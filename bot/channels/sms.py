@@ -26,7 +26,7 @@ import hmac
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Mapping, Sequence
 from urllib.parse import parse_qsl
@@ -40,12 +40,21 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.common import BadRequest, OnNewMessage, answer, check_text, content_type_of, crisis_intent
+from bot.channels.common import (
+    BadRequest,
+    OnNewMessage,
+    answer,
+    check_text,
+    content_type_of,
+    core_messages,
+    safety_net_messages,
+)
 from bot.channels.sms_text import chosen_payload, render_reply
 from bot.config import PROJECT_ROOT, Settings, settings
-from bot.hotlines import route_messages
+from bot.conversation import State
+from bot.places import country_for_phone
 from bot.stores import KEY_PREFIX, erase_conversation, shared_kv
-from bot.text import normalise
+from bot.text import CONTROL_CHARACTERS, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +81,6 @@ OPT_OUT_WORDS = frozenset({"stop", "stopall", "stop all", "unsubscribe", "cancel
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "optin", "opt in"})
 HELP_WORDS = frozenset({"help", "info"})
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HOW_TO_ENABLE = (
     "Set TWILIO_AUTH_TOKEN, SMS_PUBLIC_URL and SMS_ID_SECRET (README: 'Connecting SMS (Twilio)'), "
     "or SMS_INSECURE_DEV=true to try SMS locally without signature checks."
@@ -208,7 +216,7 @@ class SmsInput(InputChannel):
             except Exception as error:  # noqa: BLE001 - the gateway must never get a 5xx
                 logger.error("An SMS could not be processed (%s); sent the safety net.",
                              type(error).__name__)
-                return self._safety_net(form.get("Body"), None)
+                return self._safety_net(form.get("Body"), State())
 
         return blueprint
 
@@ -235,11 +243,14 @@ class SmsInput(InputChannel):
         if sid and not self._first_time(sid):
             return twiml([])
         number = (form.get("From") or "").strip()
-        text = _CONTROL.sub(" ", form.get("Body") or "").strip()
+        text = CONTROL_CHARACTERS.sub(" ", form.get("Body") or "").strip()
         if not number:
             logger.warning("A signed SMS request had no From; answered with the core hotlines.")
-            return self._safety_net(text, None)
+            return self._safety_net(text, State())
         conversation = conversation_id(number, self.config.id_secret)
+        # Only the country of the calling code (+44 -> GB) goes further; the number does not.
+        country = country_for_phone(number)
+        del number
         agent = request.app.ctx.agent
         kv = shared_kv()
         keyword = normalise(text)
@@ -254,19 +265,23 @@ class SmsInput(InputChannel):
             return twiml([])
 
         tracker = await agent.tracker_store.retrieve(conversation)
-        region = tracker.get_slot("region") if tracker is not None else None
+        state = State.from_slots(tracker.current_slot_values()) if tracker is not None else State()
+        if not state.region:
+            state = replace(state, region=country)
         notice = [] if _has_user_message(tracker) else [self._first_notice()]
         if keyword in HELP_WORDS:
-            return twiml(self._render([], [*route_messages([], region), sms_words()["help_footer"], *notice]))
+            return twiml(self._render([], [*core_messages(state.region, state.language), sms_words()["help_footer"],
+                                           *notice]))
         try:
             text = check_text(text)
         except BadRequest:
             # From the real gateway, so someone is waiting: an empty text (a picture) or
             # an over-long one still gets the numbers, by crisis phrases alone if need be.
-            return self._safety_net(text, region, notice)
+            return self._safety_net(text, state, notice)
 
         text = chosen_payload(text, _last_buttons(tracker)) or text
-        result = await answer(request.app, on_new_message, text, conversation, self.name())
+        result = await answer(request.app, on_new_message, text, conversation, self.name(),
+                              metadata={"country": country} if country else None)
         if result.quick_exit:
             # By default nothing: a confirmation on the phone shows there was a chat.
             reply = settings().sms_quick_exit_reply
@@ -279,11 +294,10 @@ class SmsInput(InputChannel):
     def _first_notice(self) -> str:
         return sms_words()["first_notice"].format(exit=settings().quick_exit_phrases[0].upper())
 
-    def _safety_net(self, text: str | None, region: str | None, extra: Sequence[str] = ()) -> HTTPResponse:
-        """The routing reply from the hotline directory alone (crisis phrases, else core)."""
+    def _safety_net(self, text: str | None, state: State, extra: Sequence[str] = ()) -> HTTPResponse:
+        """The reply from the hotline directory alone (crisis phrases, else the core hotlines)."""
         try:
-            intent = crisis_intent(text) if text else None
-            return twiml(self._render([], [*route_messages([intent], region), *extra]))
+            return twiml(self._render([], [*safety_net_messages(text, state), *extra]))
         except Exception as error:  # noqa: BLE001 - still a valid, empty TwiML, never a 5xx
             logger.error("The SMS safety net failed (%s).", type(error).__name__)
             return twiml([])

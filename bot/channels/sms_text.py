@@ -33,6 +33,8 @@ _STAND_INS = {
     "\u2026": "...", "\u00d7": "x", "\u2192": "->", "\u00a9": "(c)", "\u00ae": "(R)", "\u2122": "TM",
     "\t": " ",
 }
+# Spanish opening marks carry no meaning once the closing ? or ! is there.
+_DROPPED = frozenset("¿¡")
 _SPACES = re.compile(r"[ ]{2,}")
 _SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -58,8 +60,10 @@ def gsm7_length(text: str) -> int:
 
 
 def _to_gsm7_char(ch: str) -> str:
-    if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+    if ch.isascii() and (ch in GSM7_BASIC or ch in GSM7_EXTENDED):
         return ch
+    if ch in _DROPPED:
+        return ""
     if ch in _STAND_INS:
         return _STAND_INS[ch]
     if ch.isspace():
@@ -69,7 +73,12 @@ def _to_gsm7_char(ch: str) -> str:
 
 
 def to_gsm7(text: str) -> str:
-    """The text in GSM-7 only: stand-ins for quotes and dashes, accents folded, emoji dropped."""
+    """The text in plain GSM-7: stand-ins for quotes and dashes, accents folded, emoji dropped.
+
+    Even the accented letters GSM-7 has (é, ñ, ü) are folded ("á" -> "a", "ñ" -> "n")
+    and ¿ ¡ dropped: Spanish replies then read the same on every phone and gateway,
+    and one stray accent can never turn a reply into 70-character segments.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     converted = "".join(_to_gsm7_char(ch) for ch in text)
     converted = _SPACE_AROUND_NEWLINE.sub("\n", _SPACES.sub(" ", converted))

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import PROJECT_ROOT
@@ -26,6 +26,10 @@ from bot.text import contains_phrase, normalise
 logger = logging.getLogger(__name__)
 
 AGES = range(5, 18)
+# Blocks of phrases in other languages inside each crisis intent.
+LANGUAGE_BLOCKS = ("es",)
+# The one home of the safety-net file's path (the component, the channels and the checks read it).
+SAFETY_NET_FILE = PROJECT_ROOT / "data" / "safety_net.yml"
 
 
 class SafetyNetError(ValueError):
@@ -41,18 +45,19 @@ def _expand(phrase: str) -> List[str]:
 
 @dataclass(frozen=True)
 class CrisisRule:
-    """One crisis intent's phrases and all-of groups, already normalised."""
+    """One crisis intent's phrases and all-of combinations (one per language), already normalised."""
 
     intent: str
     phrases: Tuple[str, ...]
-    all_of: Tuple[Tuple[str, ...], ...]
+    all_of: Tuple[Tuple[Tuple[str, ...], ...], ...]
 
     def matches(self, words: str) -> bool:
         """Whether a normalised message triggers this rule."""
         if any(contains_phrase(words, p) for p in self.phrases):
             return True
-        return bool(self.all_of) and all(
-            any(contains_phrase(words, p) for p in group) for group in self.all_of
+        return any(
+            all(any(contains_phrase(words, p) for p in group) for group in combination)
+            for combination in self.all_of if combination
         )
 
 
@@ -68,14 +73,16 @@ def load_rules(path: Path) -> Tuple[CrisisRule, ...]:
     for intent, spec in raw.items():
         if not isinstance(spec, dict):
             raise SafetyNetError(f"{path}: '{intent}' must have 'phrases' and/or 'all_of'")
-        phrases = tuple(p for raw_p in spec.get("phrases") or [] for p in _expand(str(raw_p)))
-        groups = tuple(
-            tuple(p for raw_p in group for p in _expand(str(raw_p)))
-            for group in spec.get("all_of") or []
+        # The English phrases at the top; other languages in a block of their own (es:).
+        blocks = [spec, *(spec[lang] for lang in LANGUAGE_BLOCKS if isinstance(spec.get(lang), dict))]
+        phrases = tuple(p for block in blocks for raw_p in block.get("phrases") or [] for p in _expand(str(raw_p)))
+        combinations = tuple(
+            tuple(tuple(p for raw_p in group for p in _expand(str(raw_p))) for group in block.get("all_of") or [])
+            for block in blocks
         )
-        if not phrases and not groups:
+        if not phrases and not any(combinations):
             raise SafetyNetError(f"{path}: '{intent}' has no phrases")
-        rules.append(CrisisRule(str(intent), tuple(p for p in phrases if p), groups))
+        rules.append(CrisisRule(str(intent), tuple(p for p in phrases if p), combinations))
     return tuple(rules)
 
 
@@ -99,22 +106,33 @@ class CrisisSafetyNet(RuleComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """`rules`: path of the safety-net file, relative to the project root."""
-        return {"rules": "data/safety_net.yml"}
+        """`rules`: the safety-net file (relative to the project root); `model_threshold`: see process()."""
+        return {"rules": str(SAFETY_NET_FILE.relative_to(PROJECT_ROOT)), "model_threshold": 0.1}
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        super().__init__(config)
+        super().__init__({**self.get_default_config(), **config})
         path = Path(config["rules"])
         self.rules = load_rules(path if path.is_absolute() else PROJECT_ROOT / path)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Replace the intent with the matched crisis intent (confidence 1.0)."""
+        """Replace the intent with the matched crisis intent (confidence 1.0).
+
+        Without a phrase match, a message the fallback marked "not understood"
+        whose best model guess is a crisis intent with at least `model_threshold`
+        confidence gets that crisis intent.
+        """
+        crisis_intents = {rule.intent for rule in self.rules}
         for message in messages:
             text = message.get(TEXT) or ""
             if text.startswith("/"):
                 continue  # an explicit payload already names its intent
             intent = crisis_intent_for(text, self.rules)
             current = (message.get(INTENT) or {}).get("name")
+            if intent is None and current == "nlu_fallback":
+                guesses = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "nlu_fallback"]
+                best = guesses[0] if guesses else {}
+                if best.get("name") in crisis_intents and best.get("confidence", 0) >= self.config["model_threshold"]:
+                    intent = best["name"]
             if intent and intent != current:
                 override_intent(message, intent)
                 logger.debug("Crisis safety net routed a message to %s.", intent)

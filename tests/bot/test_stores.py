@@ -63,7 +63,7 @@ def test_memory_store_keeps_a_conversation_then_forgets_it_when_idle(memory_env:
     store = EphemeralTrackerStore(DOMAIN)
     run(store.save(tracker_with("alice", CANARY, "faq")))
     kept = run(store.retrieve("alice"))
-    assert kept is not None and kept.get_slot("region") == "UK"
+    assert kept is not None and kept.get_slot("region") == "GB"
     time.sleep(0.8)
     assert run(store.retrieve("alice")) is None
     assert list(run(store.keys())) == []
@@ -133,7 +133,7 @@ def test_unreachable_redis_falls_back_to_expiring_memory_with_one_clean_log_line
     store = EphemeralTrackerStore(DOMAIN)
     with caplog.at_level(logging.INFO):
         run(store.save(tracker_with("hank", CANARY, "faq")))
-        assert run(store.retrieve("hank")).get_slot("region") == "UK"
+        assert run(store.retrieve("hank")).get_slot("region") == "GB"
         run(store.save(tracker_with("hank", CANARY, "faq")))
     errors = [r for r in caplog.records if r.name == "bot.stores.kv"]
     assert len(errors) == 1 and "Redis is unreachable" in errors[0].getMessage()

@@ -30,6 +30,7 @@ from bot.channels.sms import SmsInput, conversation_id
 from bot.channels.sms_text import MAX_SMS_CHARS, gsm7_length, is_gsm7
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore
 from tests.channels.conftest import API_TOKEN, ID_SECRET, PUBLIC_URL, TWILIO_TOKEN
+from tests.expected import crisis_lead, emergency
 from tools.harness import Server, free_port
 
 WEBHOOK = "/webhooks/sms/webhook"
@@ -105,7 +106,7 @@ def user_texts(server: Server, number: str) -> List[str]:
 def test_a_signed_question_gets_twiml_with_the_right_hotline_and_the_notice_once(rasa_sms: Server) -> None:
     number = new_number()
     first = "\n".join(text(rasa_sms, number, "my boss took my passport and wont let me leave"))
-    assert "1-888-373-7888" in first
+    assert number("us_trafficking") in first
     assert NOTICE in first
     second = "\n".join(text(rasa_sms, number, "what is debt bondage"))
     assert "debt" in second.lower()
@@ -116,8 +117,8 @@ def test_crisis_gets_the_emergency_number_of_the_region_first(rasa_sms: Server) 
     number = new_number()
     text(rasa_sms, number, "i live in london")
     first = text(rasa_sms, number, "he has a knife and he is in the house")[0]
-    assert "999" in first
-    assert first.index("999") < first.index("0808 2000 247")
+    assert emergency("GB") in first
+    assert first.index(emergency("GB")) < first.index(number("gb_dv"))
 
 
 def test_the_conversation_is_keyed_by_a_hash_not_the_number(rasa_sms: Server, redis_server: Server) -> None:
@@ -172,18 +173,18 @@ def test_unauthentic_requests_get_403_and_nothing_is_processed(
     assert "<Message>" not in reply.text
     assert user_texts(rasa_sms, number) == []
     # The same message, properly signed, is then answered: the forgery recorded nothing.
-    assert "911" in "\n".join(twiml_messages(post(rasa_sms, form)))
+    assert emergency("US") in "\n".join(twiml_messages(post(rasa_sms, form)))
 
 
 def test_a_replayed_message_sid_is_processed_once(rasa_sms: Server) -> None:
     number = new_number()
     form = twilio_form("i want to kill myself", number)
-    assert "988" in "\n".join(twiml_messages(post(rasa_sms, form)))
+    assert number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
     assert twiml_messages(post(rasa_sms, form)) == []
     assert twiml_messages(post(rasa_sms, form)) == []
     assert user_texts(rasa_sms, number) == ["i want to kill myself"]
     # A new message with the same words is a new message.
-    assert "988" in "\n".join(text(rasa_sms, number, "i want to kill myself"))
+    assert number("us_suicide") in "\n".join(text(rasa_sms, number, "i want to kill myself"))
     assert len(user_texts(rasa_sms, number)) == 2
 
 
@@ -201,7 +202,7 @@ def test_buttons_become_numbered_choices_and_a_number_picks_one(rasa_sms: Server
         assert "Reply 2 for No" in greeting
     assert "What would you like to know" in "\n".join(text(rasa_sms, safe, "1"))
     assert _latest_intent(rasa_sms, safe) == "affirm"
-    assert "911" in "\n".join(text(rasa_sms, unsafe, "2"))
+    assert emergency("US") in "\n".join(text(rasa_sms, unsafe, "2"))
     assert _latest_intent(rasa_sms, unsafe) == "deny"
 
 
@@ -218,7 +219,7 @@ def test_a_number_with_no_such_choice_is_an_ordinary_message(rasa_sms: Server) -
 def test_help_gets_the_core_hotlines_and_stores_nothing(rasa_sms: Server, keyword: str) -> None:
     number = new_number()
     reply = "\n".join(text(rasa_sms, number, keyword))
-    for hotline in ("911", "1-800-799-7233", "1-888-373-7888", "988"):
+    for hotline in (emergency("US"), number("us_dv"), number("us_trafficking"), number("us_suicide")):
         assert hotline in reply
     assert "STOP" in reply and NOTICE in reply
     assert user_texts(rasa_sms, number) == []
@@ -228,7 +229,7 @@ def test_help_uses_the_region_of_the_conversation(rasa_sms: Server) -> None:
     number = new_number()
     text(rasa_sms, number, "im in australia")
     reply = "\n".join(text(rasa_sms, number, "HELP"))
-    assert "000" in reply and "1800 737 732" in reply
+    assert emergency("AU") in reply and "1800 737 732" in reply
     assert NOTICE not in reply
 
 
@@ -242,7 +243,7 @@ def test_stop_is_honoured_and_nothing_is_sent_until_start(rasa_sms: Server, stop
     assert text(rasa_sms, number, "HELP") == []
     assert user_texts(rasa_sms, number) == []
     assert "HELP" in "\n".join(text(rasa_sms, number, "START"))
-    assert "911" in "\n".join(text(rasa_sms, number, "he has a knife"))
+    assert emergency("US") in "\n".join(text(rasa_sms, number, "he has a knife"))
 
 
 def test_yes_restarts_after_stop_but_is_an_ordinary_answer_otherwise(rasa_sms: Server) -> None:
@@ -273,7 +274,7 @@ def test_the_exit_phrase_erases_everything_and_sends_nothing(
     assert state["slots"]["region"] is None and not [e for e in state["events"] if e["event"] == "user"]
     # The next text starts a new conversation: the notice again, numbers for the default region.
     fresh = "\n".join(text(rasa_sms, number, "he has a knife"))
-    assert NOTICE in fresh and "911" in fresh
+    assert NOTICE in fresh and emergency("US") in fresh
 
 
 # ---- malformed but signed: still answered, never a 5xx ----------------------------
@@ -283,23 +284,23 @@ def test_a_signed_message_without_a_body_gets_the_core_hotlines(rasa_sms: Server
     form = twilio_form("", number)
     form["NumMedia"] = "1"  # a picture without words
     reply = "\n".join(twiml_messages(post(rasa_sms, form)))
-    assert "911" in reply and "988" in reply
+    assert emergency("US") in reply and number("us_suicide") in reply
 
 
 def test_a_signed_request_without_from_or_body_fields_gets_the_core_hotlines(rasa_sms: Server) -> None:
     form = {k: v for k, v in twilio_form("hi", new_number()).items() if k not in ("From", "Body")}
-    assert "911" in "\n".join(twiml_messages(post(rasa_sms, form)))
+    assert emergency("US") in "\n".join(twiml_messages(post(rasa_sms, form)))
 
 
 def test_an_overlong_signed_message_is_still_routed_by_its_crisis_words(rasa_sms: Server) -> None:
     number = new_number()
     reply = text(rasa_sms, number, "he has a knife " + "please " * 500)
-    assert reply[0].startswith("If you are in danger right now, call 911")
+    assert reply[0].startswith(crisis_lead("US"))
 
 
 def test_control_characters_do_not_stop_a_message(rasa_sms: Server) -> None:
     number = new_number()
-    assert "1-888-373-7888" in "\n".join(text(rasa_sms, number, "my boss took my passport\x00\x07 and wont let me leave"))
+    assert number("us_trafficking") in "\n".join(text(rasa_sms, number, "my boss took my passport\x00\x07 and wont let me leave"))
 
 
 def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> None:
@@ -310,7 +311,7 @@ def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> Non
     assert reply.status_code == 415
     huge = twilio_form("x" * 70_000, new_number())
     assert post(rasa_sms, huge).status_code == 413
-    assert "911" in "\n".join(text(rasa_sms, new_number(), "he has a knife"))  # still serving
+    assert emergency("US") in "\n".join(text(rasa_sms, new_number(), "he has a knife"))  # still serving
 
 
 # ---- privacy: runs last, over everything the tests above sent ---------------------
@@ -438,7 +439,7 @@ def test_insecure_dev_mode_accepts_unsigned_requests(
     [(status, content_type, body)] = asyncio.run(_serve_and_post(channel, _light_agent(), _never_called, [
         {"data": twilio_form("HELP", new_number())},
     ]))
-    assert "911" in "\n".join(twiml_messages(_Reply(status, content_type, body)))
+    assert emergency("US") in "\n".join(twiml_messages(_Reply(status, content_type, body)))
 
 
 def test_sms_quick_exit_reply_sets_what_the_exit_phrase_sends(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -490,6 +491,6 @@ def test_a_failure_inside_still_answers_with_the_safety_net_and_logs_no_text(
             {"data": form, "headers": {"X-Twilio-Signature": sign(form)}},
         ]))
     reply = twiml_messages(_Reply(status, content_type, body))
-    assert reply[0].startswith("If you are in danger right now, call 911")
+    assert reply[0].startswith(crisis_lead("US"))
     assert "ConnectionError" in caplog.text
     assert "canary-sms-77" not in caplog.text and number not in caplog.text and number[1:] not in caplog.text

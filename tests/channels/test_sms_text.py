@@ -25,7 +25,8 @@ from bot.channels.sms_text import (
     to_gsm7,
 )
 from bot.config import PROJECT_ROOT, settings
-from bot.hotlines import NEED_FOR_INTENT, NEEDS, directory, route_messages
+from bot.conversation import State, Turn, composer
+from bot.hotlines import directory
 from bot.text import normalise
 
 CHOICE = "Reply {n} for {title}"
@@ -40,7 +41,9 @@ CHOICE = "Reply {n} for {title}"
         ("call now \u2014 or text \u2013 later\u2026", "call now - or text - later..."),
         ("you are not alone \U0001F49C\U0001F64F", "you are not alone"),
         ("fa\u00e7ade na\u00efve", "facade naive"),
-        ("caf\u00e9 \u00e0 \u00fc\u00f1", "caf\u00e9 \u00e0 \u00fc\u00f1"),  # already GSM-7: kept
+        ("caf\u00e9 \u00e0 \u00fc\u00f1", "cafe a un"),  # GSM-7 has these, but they are folded too
+        # Spanish: accents folded, opening marks dropped (issue 16), never a 70-character segment
+        ("\u00bfEst\u00e1s a salvo? \u00a1Ll\u00e1manos! Se\u00f1ora", "Estas a salvo? Llamanos! Senora"),
         ("a\u00a0b\tc\u200bd", "a b cd"),
         ("line one\r\n\r\n\r\n\r\nline two", "line one\n\nline two"),
         ("\u2022 first\n\u2022 second", "- first\n- second"),
@@ -147,14 +150,26 @@ def _responses() -> Iterator[Tuple[str, Dict[str, Any]]]:
                     yield f"{path.name}:{name}[{i}]", variation
 
 
+FOLLOW_UPS = ["cannot_talk", "ask_text_option", "dont_want_to_call", "ask_what_to_do", "feel_scared", "ask_cost",
+              "ask_language", "ask_confidential", "ask_police_immigration", "inform_contact_limits", "goodbye"]
+
+
 def _routings() -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
-    intent_for_need = {need: intent for intent, need in NEED_FOR_INTENT.items()}
-    for need in NEEDS:
-        intents = [intent_for_need[need]] if need in intent_for_need else []
-        for region in [None, *directory().regions]:
-            yield f"route:{need}:{region}", [{"text": t} for t in route_messages(intents, region)]
-    for region in [None, *directory().regions]:
-        yield f"help:{region}", [{"text": t} for t in route_messages([], region)]
+    """Every composed reply kind: each need's first reply and its follow-ups, everywhere, in both languages."""
+    found = directory()
+    for language in ("en", "es"):
+        for region in [None, *found.regions, "IN"]:
+            for need in found.needs.values():
+                for intent in need.intents[:1]:
+                    state = composer().respond(State(region=region, language=language), Turn(intent=intent)).state
+                    yield f"route:{intent}:{region}:{language}", _texts(State(region=region, language=language), intent)
+                    for follow_up in FOLLOW_UPS:
+                        yield f"route:{intent}>{follow_up}:{region}:{language}", _texts(state, follow_up)
+            yield f"help:{region}:{language}", [{"text": t} for t in composer().menu(State(region=region, language=language))]
+
+
+def _texts(state: State, intent: str) -> List[Dict[str, Any]]:
+    return [{"text": m.text} for m in composer().respond(state, Turn(intent=intent)).messages]
 
 
 def _every_reply() -> List[Tuple[str, List[Dict[str, Any]]]]:

@@ -13,6 +13,7 @@ import requests
 
 from bot.channels import web
 from bot.config import settings
+from tests.expected import emergency, number
 from tests.widget.conftest import EMBEDDING_ORIGIN, tracker_key
 from tools.harness import Server
 
@@ -70,7 +71,7 @@ def test_widget_js_carries_this_servers_defaults_and_offline_hotlines(web_server
     assert defaults["title"] == "Chat"
     assert defaults["exitUrl"] == "https://www.bbc.co.uk/weather"
     assert defaults["exitPhrases"] == ["exit", "quick exit"]
-    assert "911" in defaults["offline"][0]  # from data/hotlines.yml, not from the script
+    assert emergency("US") in defaults["offline"][0]  # from data/hotlines.yml, not from the script
 
 
 def test_a_message_gets_an_answer_and_says_whether_the_conversation_is_new(
@@ -106,7 +107,7 @@ def test_quick_exit_erases_the_conversation_in_the_same_request(
     # the next message starts afresh: the region is forgotten
     again = post(web_server, {"sender": who, "message": "who can i call about my husband hurting me"})
     assert again.json()["new_conversation"] is True
-    assert "1-800-799-7233" in texts(again)
+    assert number("us_dv") in texts(again)
 
 
 def test_exit_inside_a_sentence_erases_nothing(web_server: Server, redis_client: redis.Redis) -> None:
@@ -136,7 +137,7 @@ def test_bad_requests_get_a_clear_4xx_with_the_core_hotlines(
     assert reply.status_code == status
     payload = reply.json()
     assert says in payload["error"]
-    assert "911" in payload["messages"][0]["text"]
+    assert emergency("US") in payload["messages"][0]["text"]
     assert payload["exited"] is False
     assert_secure_headers(reply)
 

@@ -1,0 +1,62 @@
+"""A Turn from Rasa's parse data: what the action and the channels' safety net both read."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Tuple
+
+from bot.conversation.state import Turn
+
+# When no intent is clear, a need the model gives at least this much probability is
+# taken as what the person described (a long disclosure still gets its service).
+NEED_GUESS = 0.45
+
+
+def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None = None,
+                    bot_texts: List[str] | None = None) -> Turn:
+    """A Turn from Rasa's parse data (the SDK's latest_message, or a UserUttered's parse_data)."""
+    intent = ((parse.get("intent") or {}).get("name")) or "nlu_fallback"
+    confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
+    entities: Dict[str, Tuple[str, ...]] = {}
+    place_name = None
+    for entity in parse.get("entities") or []:
+        name = str(entity.get("entity"))
+        entities[name] = (*entities.get(name, ()), str(entity.get("value")))
+        if name == "place_choice" and parse.get("text") is not None:
+            place_name = str(parse["text"])[entity.get("start", 0):entity.get("end", 0)]
+    # A crisis phrase can override a knowledge question ("im 15 and sent nudes, am i in trouble");
+    # the answer the model picked still goes with the crisis reply.
+    ranking = [r.get("name") for r in parse.get("intent_ranking") or []]
+    answered = "faq" if intent == "faq" or (len(ranking) > 1 and ranking[1] == "faq") else intent
+    answer_key, answers, answer_need = answer_of(parse, answered)
+    needs = parse.get("need_ranking") or []
+    need_guess = needs[0].get("name") if needs and float(needs[0].get("confidence") or 0) >= NEED_GUESS else None
+    return Turn(
+        intent=intent,
+        confidence=confidence,
+        text=str(parse.get("text") or ""),
+        answer_key=answer_key,
+        answer=answers,
+        answer_need=answer_need,
+        entities=entities,
+        place_choices=entities.get("place_choice", ()),
+        place_name=place_name,
+        phone_country=(metadata or {}).get("country"),
+        previous_bot_text=(bot_texts or [None])[-1],
+        need_guess=need_guess,
+    )
+
+
+def answer_of(parse: Mapping[str, Any], intent: str) -> Tuple[str | None, Dict[str, str], str | None]:
+    """The knowledge answer the classifier picked: its key, its text per language, its need."""
+    selected = ((parse.get("response_selector") or {}).get(intent) or {}).get("response") or {}
+    texts: Dict[str, str] = {}
+    need = None
+    for variant in selected.get("responses") or []:
+        language = "en"
+        for condition in variant.get("condition") or []:
+            if condition.get("name") == "language":
+                language = str(condition.get("value"))
+        if variant.get("text"):
+            texts.setdefault(language, str(variant["text"]))
+        need = need or (variant.get("metadata") or {}).get("need")
+    return selected.get("intent_response_key"), texts, need
