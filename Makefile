@@ -36,6 +36,7 @@ run: train
 
 lint: venv
 	$(VENV)/bin/ruff check bot actions tests tools
+	$(VENV)/bin/mypy bot actions
 
 validate: venv
 	$(RASA) data validate --fail-on-warnings

@@ -127,14 +127,16 @@ class CrisisSafetyNet(RuleComponent, IntentClassifier):
             if text.startswith("/"):
                 continue  # an explicit payload already names its intent
             intent = crisis_intent_for(text, self.rules)
+            confidence = 1.0
             current = (message.get(INTENT) or {}).get("name")
             if intent is None and current == "nlu_fallback":
                 guesses = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "nlu_fallback"]
                 best = guesses[0] if guesses else {}
                 if best.get("name") in crisis_intents and best.get("confidence", 0) >= self.config["model_threshold"]:
-                    intent = best["name"]
+                    # The model's guess keeps its own confidence: a guess, not a rule.
+                    intent, confidence = best["name"], float(best["confidence"])
             if intent and intent != current:
-                override_intent(message, intent)
+                override_intent(message, intent, confidence)
                 logger.debug("Crisis safety net routed a message to %s.", intent)
         return messages
 

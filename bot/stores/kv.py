@@ -170,17 +170,13 @@ class KeyValue:
         found = set(self.memory.keys(prefix))
         ok, redis_keys = self._redis("scan_iter", match=prefix + "*", count=500)
         if ok:
+            import redis
+
             try:
                 found.update(k.decode("utf-8") for k in redis_keys)
-            except self._redis_errors() as error:
+            except redis.RedisError as error:  # the scan is lazy: errors come while iterating
                 self._redis_failed(error)
         return sorted(found)
-
-    @staticmethod
-    def _redis_errors() -> type:
-        import redis
-
-        return redis.RedisError
 
 
 _shared: Dict[str | None, KeyValue] = {}

@@ -30,7 +30,7 @@ def run(coroutine: Any) -> Any:
     return asyncio.new_event_loop().run_until_complete(coroutine)
 
 
-def tracker_with(sender: str, text: str, intent: str, region: str = "UK") -> DialogueStateTracker:
+def tracker_with(sender: str, text: str, intent: str, region: str = "GB") -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     tracker.update(UserUttered(text, {"name": intent, "confidence": 1.0}))
     tracker.update(SlotSet("region", region))

@@ -31,6 +31,7 @@ from bot.channels.sms_text import MAX_SMS_CHARS, gsm7_length, is_gsm7
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore
 from tests.channels.conftest import API_TOKEN, ID_SECRET, PUBLIC_URL, TWILIO_TOKEN
 from tests.expected import crisis_lead, emergency
+from tests.expected import number as service_number
 from tools.harness import Server, free_port
 
 WEBHOOK = "/webhooks/sms/webhook"
@@ -106,7 +107,7 @@ def user_texts(server: Server, number: str) -> List[str]:
 def test_a_signed_question_gets_twiml_with_the_right_hotline_and_the_notice_once(rasa_sms: Server) -> None:
     number = new_number()
     first = "\n".join(text(rasa_sms, number, "my boss took my passport and wont let me leave"))
-    assert number("us_trafficking") in first
+    assert service_number("us_trafficking") in first
     assert NOTICE in first
     second = "\n".join(text(rasa_sms, number, "what is debt bondage"))
     assert "debt" in second.lower()
@@ -118,7 +119,7 @@ def test_crisis_gets_the_emergency_number_of_the_region_first(rasa_sms: Server) 
     text(rasa_sms, number, "i live in london")
     first = text(rasa_sms, number, "he has a knife and he is in the house")[0]
     assert emergency("GB") in first
-    assert first.index(emergency("GB")) < first.index(number("gb_dv"))
+    assert first.index(emergency("GB")) < first.index(service_number("gb_dv"))
 
 
 def test_the_conversation_is_keyed_by_a_hash_not_the_number(rasa_sms: Server, redis_server: Server) -> None:
@@ -179,12 +180,12 @@ def test_unauthentic_requests_get_403_and_nothing_is_processed(
 def test_a_replayed_message_sid_is_processed_once(rasa_sms: Server) -> None:
     number = new_number()
     form = twilio_form("i want to kill myself", number)
-    assert number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
+    assert service_number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
     assert twiml_messages(post(rasa_sms, form)) == []
     assert twiml_messages(post(rasa_sms, form)) == []
     assert user_texts(rasa_sms, number) == ["i want to kill myself"]
     # A new message with the same words is a new message.
-    assert number("us_suicide") in "\n".join(text(rasa_sms, number, "i want to kill myself"))
+    assert service_number("us_suicide") in "\n".join(text(rasa_sms, number, "i want to kill myself"))
     assert len(user_texts(rasa_sms, number)) == 2
 
 
@@ -219,7 +220,7 @@ def test_a_number_with_no_such_choice_is_an_ordinary_message(rasa_sms: Server) -
 def test_help_gets_the_core_hotlines_and_stores_nothing(rasa_sms: Server, keyword: str) -> None:
     number = new_number()
     reply = "\n".join(text(rasa_sms, number, keyword))
-    for hotline in (emergency("US"), number("us_dv"), number("us_trafficking"), number("us_suicide")):
+    for hotline in (emergency("US"), service_number("us_dv"), service_number("us_trafficking"), service_number("us_suicide")):
         assert hotline in reply
     assert "STOP" in reply and NOTICE in reply
     assert user_texts(rasa_sms, number) == []
@@ -284,7 +285,7 @@ def test_a_signed_message_without_a_body_gets_the_core_hotlines(rasa_sms: Server
     form = twilio_form("", number)
     form["NumMedia"] = "1"  # a picture without words
     reply = "\n".join(twiml_messages(post(rasa_sms, form)))
-    assert emergency("US") in reply and number("us_suicide") in reply
+    assert emergency("US") in reply and service_number("us_suicide") in reply
 
 
 def test_a_signed_request_without_from_or_body_fields_gets_the_core_hotlines(rasa_sms: Server) -> None:
@@ -300,7 +301,8 @@ def test_an_overlong_signed_message_is_still_routed_by_its_crisis_words(rasa_sms
 
 def test_control_characters_do_not_stop_a_message(rasa_sms: Server) -> None:
     number = new_number()
-    assert number("us_trafficking") in "\n".join(text(rasa_sms, number, "my boss took my passport\x00\x07 and wont let me leave"))
+    reply = "\n".join(text(rasa_sms, number, "my boss took my passport\x00\x07 and wont let me leave"))
+    assert service_number("us_trafficking") in reply
 
 
 def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> None:
