@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterable
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # C0 control characters other than tab, newline and carriage return, plus DEL: never in a message.
@@ -21,6 +22,13 @@ def normalise(text: str) -> str:
     return _NOT_WORD.sub(" ", folded).strip()
 
 
-def contains_phrase(normalised_text: str, normalised_phrase: str) -> bool:
-    """Whole-word containment of an already-normalised phrase."""
-    return f" {normalised_phrase} " in f" {normalised_text} "
+def phrases_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One compiled pattern for many already-normalised phrases, matched as whole words.
+
+    Search it in `f" {normalised_text} "`. Checking a thousand phrases this way costs
+    microseconds; a Python loop over them cost milliseconds a message.
+    """
+    unique = sorted(set(p for p in phrases if p), key=len, reverse=True)
+    if not unique:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile(r"(?<= )(?:" + "|".join(re.escape(p) for p in unique) + r")(?= )")

@@ -35,8 +35,14 @@ MESSAGES = [
     f"/{{{CANARY}",
     f"/@{CANARY}",
     f"/ {CANARY}",
+    # Messages that set every remembered slot: none of the values may reach a log either.
+    f"im 15 and deaf and cant talk, its for my sister, im in cork {CANARY}",
+    f"mi esposo me pega ahorita {CANARY}",
     "exit",
 ]
+# Values the slots take for the messages above (facets, contact, asker, need, crisis); region
+# codes and "es" are too short to search for without false alarms.
+SLOT_VALUES = ["under_18", "cannot_talk", "domestic_abuse", "'helper'", '"helper"']
 BAD_BODIES = [
     f'{{"sender": "a", "message": "{CANARY}'.encode(),
     f'{{"sender": "{CANARY} {PHONE}", "message": "hi"}}'.encode(),
@@ -69,6 +75,8 @@ def test_canary_never_reaches_server_logs(
             line for line in output.splitlines() if CANARY in line
         )
         assert PHONE not in output and PHONE[2:] not in output
+        for slot_value in SLOT_VALUES:
+            assert slot_value not in output, f"{server.name} logged a remembered value: {slot_value}"
 
 
 def test_processing_failure_logs_no_user_text(caplog: pytest.LogCaptureFixture) -> None:

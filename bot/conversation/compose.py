@@ -17,7 +17,7 @@ Words come from data/replies.yml, numbers from data/hotlines.yml.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from bot.conversation.state import State, Turn, update
 from bot.conversation.words import Words
@@ -629,12 +629,19 @@ class Composer:
 
 def _names_of(service: Service) -> List[str]:
     """How people name a service: its name and label, before any bracket or comma, if specific enough."""
-    names = [normalise(n) for n in service.names]
-    for raw in (service.name, service.label):
-        name = normalise(raw.split("(")[0].split(",")[0])
-        if len(name) >= 5 and name not in _GENERIC_NAMES:
-            names.append(name)
-    return names
+    key = (service.key, service.name, service.label, service.names)
+    cached = _NAMES.get(key)
+    if cached is None:
+        cached = [normalise(n) for n in service.names]
+        for raw in (service.name, service.label):
+            name = normalise(raw.split("(")[0].split(",")[0])
+            if len(name) >= 5 and name not in _GENERIC_NAMES:
+                cached.append(name)
+        _NAMES[key] = cached
+    return cached
+
+
+_NAMES: Dict[Tuple[str, ...] | Tuple[Any, ...], List[str]] = {}
 
 
 # Labels that name a kind of service, not one service.

@@ -65,7 +65,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "min_df": 2,  # n-grams seen once are noise and cost memory
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
-            "ranking_length": 10,
+            # Kept short: every parse is stored with the conversation and read back each message.
+            "ranking_length": 5,
             "random_seed": 2026,
         }
 
@@ -252,7 +253,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 },
                 "ranking": [
                     {PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: k}
-                    for k, p in ranked[: self.config["ranking_length"]]
+                    for k, p in ranked[:3]
                 ],
             }
         return selections

@@ -8,7 +8,9 @@ so this runs after the classifier (and after FallbackClassifier) and wins.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -21,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.config import PROJECT_ROOT
 from bot.nlu.base import RuleComponent
 from bot.nlu.override import override_intent
-from bot.text import contains_phrase, normalise
+from bot.text import normalise, phrases_pattern
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,19 @@ class CrisisRule:
 
     def matches(self, words: str) -> bool:
         """Whether a normalised message triggers this rule."""
-        if any(contains_phrase(words, p) for p in self.phrases):
+        padded = f" {words} "
+        if self._phrase_pattern.search(padded):
             return True
-        return any(
-            all(any(contains_phrase(words, p) for p in group) for group in combination)
-            for combination in self.all_of if combination
-        )
+        return any(all(group.search(padded) for group in combination) for combination in self._group_patterns)
+
+    @cached_property
+    def _phrase_pattern(self) -> re.Pattern:
+        return phrases_pattern(self.phrases)
+
+    @cached_property
+    def _group_patterns(self) -> Tuple[Tuple[re.Pattern, ...], ...]:
+        # One compiled alternation per group: about a thousand phrases are checked in C, not Python.
+        return tuple(tuple(phrases_pattern(group) for group in combination) for combination in self.all_of if combination)
 
 
 def load_rules(path: Path) -> Tuple[CrisisRule, ...]:
