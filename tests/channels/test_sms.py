@@ -230,7 +230,7 @@ def test_help_uses_the_region_of_the_conversation(rasa_sms: Server) -> None:
     number = new_number()
     text(rasa_sms, number, "im in australia")
     reply = "\n".join(text(rasa_sms, number, "HELP"))
-    assert emergency("AU") in reply and "1800 737 732" in reply
+    assert emergency("AU") in reply and service_number("au_dv") in reply
     assert NOTICE not in reply
 
 
