@@ -32,3 +32,8 @@ def phrases_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     if not unique:
         return re.compile(r"(?!)")  # matches nothing
     return re.compile(r"(?<= )(?:" + "|".join(re.escape(p) for p in unique) + r")(?= )")
+
+
+def contains_phrase(words: str, phrase: str) -> bool:
+    """Whether normalised `words` contain the normalised `phrase` as whole words (one phrase, no pattern)."""
+    return bool(phrase) and f" {phrase} " in f" {words} "
