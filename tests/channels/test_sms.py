@@ -30,7 +30,7 @@ from bot.channels.sms import SmsInput, conversation_id
 from bot.channels.sms_text import MAX_SMS_CHARS, gsm7_length, is_gsm7
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore
 from tests.channels.conftest import API_TOKEN, ID_SECRET, PUBLIC_URL, TWILIO_TOKEN
-from tests.expected import crisis_lead, emergency
+from tests.expected import crisis_lead, emergency, number
 from tools.harness import Server, free_port
 
 WEBHOOK = "/webhooks/sms/webhook"
@@ -40,16 +40,16 @@ USED_NUMBERS: List[str] = []
 
 
 def new_number() -> str:
-    number = "+1555" + "".join(random.choice("0123456789") for _ in range(7))
-    USED_NUMBERS.append(number)
-    return number
+    phone = "+1555" + "".join(random.choice("0123456789") for _ in range(7))
+    USED_NUMBERS.append(phone)
+    return phone
 
 
 def new_sid() -> str:
     return "SM" + uuid.uuid4().hex
 
 
-def twilio_form(body: str, number: str, sid: str | None = None) -> Dict[str, str]:
+def twilio_form(body: str, phone: str, sid: str | None = None) -> Dict[str, str]:
     """The fields Twilio posts for an incoming SMS (blank ones included: they are signed too)."""
     sid = sid or new_sid()
     return {
@@ -57,7 +57,7 @@ def twilio_form(body: str, number: str, sid: str | None = None) -> Dict[str, str
         "FromZip": "94105", "SmsSid": sid, "FromState": "CA", "SmsStatus": "received",
         "FromCity": "SAN FRANCISCO", "Body": body, "FromCountry": "US", "To": "+15550001111",
         "ToZip": "", "NumSegments": "1", "MessageSid": sid, "AccountSid": "AC" + "0" * 32,
-        "From": number, "ApiVersion": "2010-04-01",
+        "From": phone, "ApiVersion": "2010-04-01",
     }
 
 
@@ -85,48 +85,48 @@ def twiml_messages(reply: Any) -> List[str]:
     return bodies
 
 
-def text(server: Server, number: str, body: str, sid: str | None = None) -> List[str]:
-    return twiml_messages(post(server, twilio_form(body, number, sid)))
+def text(server: Server, phone: str, body: str, sid: str | None = None) -> List[str]:
+    return twiml_messages(post(server, twilio_form(body, phone, sid)))
 
 
-def tracker(server: Server, number: str) -> Dict[str, Any]:
-    conversation = conversation_id(number, ID_SECRET)
+def tracker(server: Server, phone: str) -> Dict[str, Any]:
+    conversation = conversation_id(phone, ID_SECRET)
     reply = requests.get(server.url + f"/conversations/{conversation}/tracker",
                          params={"token": API_TOKEN}, timeout=10)
     reply.raise_for_status()
     return reply.json()
 
 
-def user_texts(server: Server, number: str) -> List[str]:
-    return [e.get("text") for e in tracker(server, number)["events"] if e["event"] == "user"]
+def user_texts(server: Server, phone: str) -> List[str]:
+    return [e.get("text") for e in tracker(server, phone)["events"] if e["event"] == "user"]
 
 
 # ---- answers -----------------------------------------------------------------
 
 def test_a_signed_question_gets_twiml_with_the_right_hotline_and_the_notice_once(rasa_sms: Server) -> None:
-    number = new_number()
-    first = "\n".join(text(rasa_sms, number, "my boss took my passport and wont let me leave"))
+    phone = new_number()
+    first = "\n".join(text(rasa_sms, phone, "my boss took my passport and wont let me leave"))
     assert number("us_trafficking") in first
     assert NOTICE in first
-    second = "\n".join(text(rasa_sms, number, "what is debt bondage"))
+    second = "\n".join(text(rasa_sms, phone, "what is debt bondage"))
     assert "debt" in second.lower()
     assert NOTICE not in second
 
 
 def test_crisis_gets_the_emergency_number_of_the_region_first(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "i live in london")
-    first = text(rasa_sms, number, "he has a knife and he is in the house")[0]
+    phone = new_number()
+    text(rasa_sms, phone, "i live in london")
+    first = text(rasa_sms, phone, "he has a knife and he is in the house")[0]
     assert emergency("GB") in first
     assert first.index(emergency("GB")) < first.index(number("gb_dv"))
 
 
 def test_the_conversation_is_keyed_by_a_hash_not_the_number(rasa_sms: Server, redis_server: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "what is coercive control")
+    phone = new_number()
+    text(rasa_sms, phone, "what is coercive control")
     keys = [k.decode() for k in redis.Redis(port=redis_server.port, db=3).keys("helpbot:tracker:*")]
-    assert f"helpbot:tracker:{conversation_id(number, ID_SECRET)}" in keys
-    assert user_texts(rasa_sms, number) == ["what is coercive control"]
+    assert f"helpbot:tracker:{conversation_id(phone, ID_SECRET)}" in keys
+    assert user_texts(rasa_sms, phone) == ["what is coercive control"]
 
 
 # ---- authenticity ----------------------------------------------------------------
@@ -166,38 +166,38 @@ def _json(form: Dict[str, str]) -> Dict[str, Any]:
 def test_unauthentic_requests_get_403_and_nothing_is_processed(
     rasa_sms: Server, forge: Callable[[Dict[str, str]], Dict[str, Any]]
 ) -> None:
-    number = new_number()
-    form = twilio_form("he has a knife", number)
+    phone = new_number()
+    form = twilio_form("he has a knife", phone)
     reply = requests.post(rasa_sms.url + WEBHOOK, timeout=60, **forge(form))
     assert reply.status_code == 403
     assert "<Message>" not in reply.text
-    assert user_texts(rasa_sms, number) == []
+    assert user_texts(rasa_sms, phone) == []
     # The same message, properly signed, is then answered: the forgery recorded nothing.
     assert emergency("US") in "\n".join(twiml_messages(post(rasa_sms, form)))
 
 
 def test_a_replayed_message_sid_is_processed_once(rasa_sms: Server) -> None:
-    number = new_number()
-    form = twilio_form("i want to kill myself", number)
+    phone = new_number()
+    form = twilio_form("i want to kill myself", phone)
     assert number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
     assert twiml_messages(post(rasa_sms, form)) == []
     assert twiml_messages(post(rasa_sms, form)) == []
-    assert user_texts(rasa_sms, number) == ["i want to kill myself"]
+    assert user_texts(rasa_sms, phone) == ["i want to kill myself"]
     # A new message with the same words is a new message.
-    assert number("us_suicide") in "\n".join(text(rasa_sms, number, "i want to kill myself"))
-    assert len(user_texts(rasa_sms, number)) == 2
+    assert number("us_suicide") in "\n".join(text(rasa_sms, phone, "i want to kill myself"))
+    assert len(user_texts(rasa_sms, phone)) == 2
 
 
 # ---- numbered choices ------------------------------------------------------------
 
-def _latest_intent(server: Server, number: str) -> str:
-    return tracker(server, number)["latest_message"]["intent"]["name"]
+def _latest_intent(server: Server, phone: str) -> str:
+    return tracker(server, phone)["latest_message"]["intent"]["name"]
 
 
 def test_buttons_become_numbered_choices_and_a_number_picks_one(rasa_sms: Server) -> None:
     safe, unsafe = new_number(), new_number()
-    for number in (safe, unsafe):
-        greeting = "\n".join(text(rasa_sms, number, "hi"))
+    for phone in (safe, unsafe):
+        greeting = "\n".join(text(rasa_sms, phone, "hi"))
         assert "Reply 1 for Yes, I can chat" in greeting
         assert "Reply 2 for No" in greeting
     assert "What would you like to know" in "\n".join(text(rasa_sms, safe, "1"))
@@ -207,52 +207,52 @@ def test_buttons_become_numbered_choices_and_a_number_picks_one(rasa_sms: Server
 
 
 def test_a_number_with_no_such_choice_is_an_ordinary_message(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "hi")
-    assert text(rasa_sms, number, "7")  # still answered
-    assert user_texts(rasa_sms, number)[-1] == "7"
+    phone = new_number()
+    text(rasa_sms, phone, "hi")
+    assert text(rasa_sms, phone, "7")  # still answered
+    assert user_texts(rasa_sms, phone)[-1] == "7"
 
 
 # ---- keywords ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("keyword", ["HELP", "info", " Help "])
 def test_help_gets_the_core_hotlines_and_stores_nothing(rasa_sms: Server, keyword: str) -> None:
-    number = new_number()
-    reply = "\n".join(text(rasa_sms, number, keyword))
+    phone = new_number()
+    reply = "\n".join(text(rasa_sms, phone, keyword))
     for hotline in (emergency("US"), number("us_dv"), number("us_trafficking"), number("us_suicide")):
         assert hotline in reply
     assert "STOP" in reply and NOTICE in reply
-    assert user_texts(rasa_sms, number) == []
+    assert user_texts(rasa_sms, phone) == []
 
 
 def test_help_uses_the_region_of_the_conversation(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "im in australia")
-    reply = "\n".join(text(rasa_sms, number, "HELP"))
+    phone = new_number()
+    text(rasa_sms, phone, "im in australia")
+    reply = "\n".join(text(rasa_sms, phone, "HELP"))
     assert emergency("AU") in reply and "1800 737 732" in reply
     assert NOTICE not in reply
 
 
 @pytest.mark.parametrize("stop", ["STOP", "stop", "Unsubscribe", "CANCEL", "end", "QUIT", "stopall", "OPTOUT", "revoke"])
 def test_stop_is_honoured_and_nothing_is_sent_until_start(rasa_sms: Server, stop: str) -> None:
-    number = new_number()
-    text(rasa_sms, number, "i live in london")
-    assert text(rasa_sms, number, stop) == []
-    assert user_texts(rasa_sms, number) == []  # erased too
-    assert text(rasa_sms, number, "he has a knife") == []
-    assert text(rasa_sms, number, "HELP") == []
-    assert user_texts(rasa_sms, number) == []
-    assert "HELP" in "\n".join(text(rasa_sms, number, "START"))
-    assert emergency("US") in "\n".join(text(rasa_sms, number, "he has a knife"))
+    phone = new_number()
+    text(rasa_sms, phone, "i live in london")
+    assert text(rasa_sms, phone, stop) == []
+    assert user_texts(rasa_sms, phone) == []  # erased too
+    assert text(rasa_sms, phone, "he has a knife") == []
+    assert text(rasa_sms, phone, "HELP") == []
+    assert user_texts(rasa_sms, phone) == []
+    assert "HELP" in "\n".join(text(rasa_sms, phone, "START"))
+    assert emergency("US") in "\n".join(text(rasa_sms, phone, "he has a knife"))
 
 
 def test_yes_restarts_after_stop_but_is_an_ordinary_answer_otherwise(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "hi")
-    assert "What would you like to know" in "\n".join(text(rasa_sms, number, "yes"))
-    assert text(rasa_sms, number, "STOP") == []
-    assert "HELP" in "\n".join(text(rasa_sms, number, "YES"))
-    assert user_texts(rasa_sms, number) == []
+    phone = new_number()
+    text(rasa_sms, phone, "hi")
+    assert "What would you like to know" in "\n".join(text(rasa_sms, phone, "yes"))
+    assert text(rasa_sms, phone, "STOP") == []
+    assert "HELP" in "\n".join(text(rasa_sms, phone, "YES"))
+    assert user_texts(rasa_sms, phone) == []
 
 
 # ---- quick exit -------------------------------------------------------------------
@@ -261,27 +261,27 @@ def test_yes_restarts_after_stop_but_is_an_ordinary_answer_otherwise(rasa_sms: S
 def test_the_exit_phrase_erases_everything_and_sends_nothing(
     rasa_sms: Server, redis_server: Server, phrase: str
 ) -> None:
-    number = new_number()
-    conversation = conversation_id(number, ID_SECRET)
-    text(rasa_sms, number, "i live in london")
-    text(rasa_sms, number, "my boyfriend checks my phone")
+    phone = new_number()
+    conversation = conversation_id(phone, ID_SECRET)
+    text(rasa_sms, phone, "i live in london")
+    text(rasa_sms, phone, "my boyfriend checks my phone")
     store = redis.Redis(port=redis_server.port, db=3)
     assert store.exists(f"helpbot:tracker:{conversation}")
-    reply = post(rasa_sms, twilio_form(phrase, number))
+    reply = post(rasa_sms, twilio_form(phrase, phone))
     assert twiml_messages(reply) == []
     assert not store.keys(f"*{conversation}*")
-    state = tracker(rasa_sms, number)
+    state = tracker(rasa_sms, phone)
     assert state["slots"]["region"] is None and not [e for e in state["events"] if e["event"] == "user"]
     # The next text starts a new conversation: the notice again, numbers for the default region.
-    fresh = "\n".join(text(rasa_sms, number, "he has a knife"))
+    fresh = "\n".join(text(rasa_sms, phone, "he has a knife"))
     assert NOTICE in fresh and emergency("US") in fresh
 
 
 # ---- malformed but signed: still answered, never a 5xx ----------------------------
 
 def test_a_signed_message_without_a_body_gets_the_core_hotlines(rasa_sms: Server) -> None:
-    number = new_number()
-    form = twilio_form("", number)
+    phone = new_number()
+    form = twilio_form("", phone)
     form["NumMedia"] = "1"  # a picture without words
     reply = "\n".join(twiml_messages(post(rasa_sms, form)))
     assert emergency("US") in reply and number("us_suicide") in reply
@@ -293,14 +293,14 @@ def test_a_signed_request_without_from_or_body_fields_gets_the_core_hotlines(ras
 
 
 def test_an_overlong_signed_message_is_still_routed_by_its_crisis_words(rasa_sms: Server) -> None:
-    number = new_number()
-    reply = text(rasa_sms, number, "he has a knife " + "please " * 500)
+    phone = new_number()
+    reply = text(rasa_sms, phone, "he has a knife " + "please " * 500)
     assert reply[0].startswith(crisis_lead("US"))
 
 
 def test_control_characters_do_not_stop_a_message(rasa_sms: Server) -> None:
-    number = new_number()
-    assert number("us_trafficking") in "\n".join(text(rasa_sms, number, "my boss took my passport\x00\x07 and wont let me leave"))
+    phone = new_number()
+    assert number("us_trafficking") in "\n".join(text(rasa_sms, phone, "my boss took my passport\x00\x07 and wont let me leave"))
 
 
 def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> None:
@@ -317,11 +317,11 @@ def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> Non
 # ---- privacy: runs last, over everything the tests above sent ---------------------
 
 def test_no_phone_number_in_the_store_or_any_log_line(rasa_sms: Server, redis_server: Server) -> None:
-    number = new_number()
-    for body in ("hi my number is " + number, "HELP", "STOP", "START", "exit", "he has a knife"):
-        post(rasa_sms, twilio_form(body, number))
-    post(rasa_sms, twilio_form("hi", number), signature="")
-    post(rasa_sms, {"From": number})
+    phone = new_number()
+    for body in ("hi my phone is " + phone, "HELP", "STOP", "START", "exit", "he has a knife"):
+        post(rasa_sms, twilio_form(body, phone))
+    post(rasa_sms, twilio_form("hi", phone), signature="")
+    post(rasa_sms, {"From": phone})
     output = rasa_sms.output()
     assert "SMS is disabled" not in output
     assert not [line for line in output.splitlines() if "bot.channels.sms" in line and "ERROR" in line]
@@ -333,7 +333,7 @@ def test_no_phone_number_in_the_store_or_any_log_line(rasa_sms: Server, redis_se
         for form in (used, used.lstrip("+"), used[2:]):
             assert form not in output, f"{form} in the server's output"
             assert not [k for k in keys if form in k], f"{form} in a store key"
-            if used != number:  # this one was also the text of a message, which is kept while chatting
+            if used != phone:  # this one was also the text of a message, which is kept while chatting
                 assert form not in values, f"{form} in a stored value"
 
 
@@ -447,8 +447,8 @@ def test_sms_quick_exit_reply_sets_what_the_exit_phrase_sends(monkeypatch: pytes
                SMS_QUICK_EXIT_REPLY="Okay \u2014 bye \U0001F44B")
     channel = SmsInput.from_credentials(None)
     agent = _light_agent()
-    number = new_number()
-    conversation = conversation_id(number, ID_SECRET)
+    phone = new_number()
+    conversation = conversation_id(phone, ID_SECRET)
     seen: List[str] = []
 
     async def rasa(message: Any) -> None:
@@ -460,7 +460,7 @@ def test_sms_quick_exit_reply_sets_what_the_exit_phrase_sends(monkeypatch: pytes
 
     asyncio.run(remember())
     assert conversation in asyncio.run(_keys(agent))
-    form = twilio_form("exit", number)
+    form = twilio_form("exit", phone)
     [(status, content_type, body)] = asyncio.run(_serve_and_post(channel, agent, rasa, [
         {"data": form, "headers": {"X-Twilio-Signature": sign(form)}},
     ]))
@@ -478,14 +478,14 @@ def test_a_failure_inside_still_answers_with_the_safety_net_and_logs_no_text(
 ) -> None:
     _configure(monkeypatch, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, SMS_PUBLIC_URL=PUBLIC_URL, SMS_ID_SECRET=ID_SECRET)
     channel = SmsInput.from_credentials(None)
-    number = new_number()
+    phone = new_number()
 
     class BrokenStore:
         async def retrieve(self, sender_id: str) -> None:
             raise ConnectionError(f"store down for {sender_id}")
 
     agent = SimpleNamespace(tracker_store=BrokenStore(), lock_store=EphemeralLockStore())
-    form = twilio_form("he has a knife canary-sms-77", number)
+    form = twilio_form("he has a knife canary-sms-77", phone)
     with caplog.at_level(logging.DEBUG):
         [(status, content_type, body)] = asyncio.run(_serve_and_post(channel, agent, _never_called, [
             {"data": form, "headers": {"X-Twilio-Signature": sign(form)}},
@@ -493,4 +493,4 @@ def test_a_failure_inside_still_answers_with_the_safety_net_and_logs_no_text(
     reply = twiml_messages(_Reply(status, content_type, body))
     assert reply[0].startswith(crisis_lead("US"))
     assert "ConnectionError" in caplog.text
-    assert "canary-sms-77" not in caplog.text and number not in caplog.text and number[1:] not in caplog.text
+    assert "canary-sms-77" not in caplog.text and phone not in caplog.text and phone[1:] not in caplog.text
