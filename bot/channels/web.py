@@ -185,7 +185,7 @@ class WebInput(InputChannel):
             try:
                 if not allowed:
                     raise BadRequest(403, "This site is not allowed to use this chat (WIDGET_ALLOWED_ORIGINS).")
-                sender, text = parse_message_request(request, _BODY_TYPES)
+                sender, text = parse_message_request(request, _BODY_TYPES, self.name())
             except BadRequest as error:
                 return reply({**error_payload(error), "exited": False, "new_conversation": False}, error.status)
             existed = await conversation_exists(request.app, sender)

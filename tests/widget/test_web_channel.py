@@ -123,11 +123,11 @@ def test_exit_inside_a_sentence_erases_nothing(web_server: Server, redis_client:
     [
         (b"{not json", "text/plain", 400, "not valid JSON"),
         (b'["hi"]', "application/json", 400, "JSON object"),
-        (b'{"sender": "a"}', "text/plain", 400, "'message'"),
+        (b'{"sender": "web-a"}', "text/plain", 400, "'message'"),
         (b'{"sender": "no spaces allowed", "message": "hi"}', "text/plain", 400, "'sender'"),
-        (b'{"sender": "a", "message": "\xff"}', "text/plain", 400, "UTF-8"),
+        (b'{"sender": "web-a", "message": "\xff"}', "text/plain", 400, "UTF-8"),
         (b"sender=a&message=hi", "application/x-www-form-urlencoded", 415, "text/plain"),
-        (b'{"sender": "a", "message": "' + b"x" * 3000 + b'"}', "text/plain", 413, "longer than"),
+        (b'{"sender": "web-a", "message": "' + b"x" * 3000 + b'"}', "text/plain", 413, "longer than"),
     ],
 )
 def test_bad_requests_get_a_clear_4xx_with_the_core_hotlines(
