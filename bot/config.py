@@ -150,12 +150,12 @@ def settings() -> Settings:
     """Read `.env` (without overriding real environment variables) and validate."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     # Imported here so that config stays importable without the rest of `bot`.
-    from bot.text import normalise
+    from bot.text import normalise_phrase
 
     phrases = tuple(
         p
         for p in (
-            normalise(raw)
+            normalise_phrase(raw)
             for raw in os.environ.get("QUICK_EXIT_PHRASES", "exit,quick exit,salir,salida rapida").split(",")
         )
         if p
