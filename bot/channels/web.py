@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
-from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
@@ -100,14 +99,21 @@ def demo_page(config: Settings) -> str:
 
 
 def allowed_origin(request: Request, config: Settings) -> Tuple[bool, str | None]:
-    """(may this request be answered, the origin to allow in CORS headers if any)."""
-    origin = request.headers.get("origin")
-    if not origin:
-        return True, None  # not a browser's cross-origin request (curl, tests, old browsers)
-    if origin.rstrip("/") in config.widget_allowed_origins:
+    """(may this request be answered, the origin to allow in CORS headers if any).
+
+    Compared as strings with the configured origins, scheme and port included;
+    never with the Host header, which a DNS-rebinding page controls, and never
+    parsed (a malformed Origin is simply not one of ours).
+    """
+    origins = request.headers.getall("origin", [])
+    if len(origins) > 1:
+        raise BadRequest(400, "Send at most one Origin header.")
+    if not origins:
+        return True, None  # not from a browser (curl, other front ends)
+    origin = origins[0].strip().rstrip("/").lower()
+    if origin in config.widget_allowed_origins:
         return True, origin
-    same_host = urlsplit(origin).netloc.lower() == (request.host or "").lower()
-    return same_host, None
+    return origin in config.widget_public_origins, None
 
 
 def _for_widget(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -174,15 +180,15 @@ class WebInput(InputChannel):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             config = settings()
-            allowed, cors_origin = allowed_origin(request, config)
             extra = {"Vary": "Origin"}
-            if cors_origin:
-                extra["Access-Control-Allow-Origin"] = cors_origin
 
             def reply(payload: Dict[str, Any], status: int = 200) -> HTTPResponse:
                 return send(json.dumps(payload), "application/json", status, extra)
 
             try:
+                allowed, cors_origin = allowed_origin(request, config)
+                if cors_origin:
+                    extra["Access-Control-Allow-Origin"] = cors_origin
                 if not allowed:
                     raise BadRequest(403, "This site is not allowed to use this chat (WIDGET_ALLOWED_ORIGINS).")
                 sender, text = parse_message_request(request, _BODY_TYPES, self.name())

@@ -216,3 +216,86 @@ def test_widget_settings_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch)
     config = settings()
     assert config.widget_allowed_origins == ("https://a.example", "https://b.example")
     assert "frame-ancestors 'self' https://a.example" in web.security_headers(config)["Content-Security-Policy"]
+
+
+# ---- origins: configured public origins, with the scheme; never the Host header ----------------
+
+def _origin_request(*origins: str, host: str = "chat.example.org") -> Any:
+    from types import SimpleNamespace
+
+    from multidict import CIMultiDict
+
+    headers = CIMultiDict([("Host", host)] + [("Origin", o) for o in origins])
+    return SimpleNamespace(headers=headers, host=host)
+
+
+@pytest.fixture()
+def public_config(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("WIDGET_PUBLIC_ORIGIN", "https://chat.example.org")
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://www.example.org")
+    return settings()
+
+
+@pytest.mark.parametrize(
+    ("origins", "allowed", "cors"),
+    [
+        ((), True, None),
+        (("https://chat.example.org",), True, None),
+        (("https://CHAT.example.org/",), True, None),
+        (("https://www.example.org",), True, "https://www.example.org"),
+        (("http://chat.example.org",), False, None),  # the scheme counts
+        (("http://www.example.org",), False, None),
+        (("https://chat.example.org:8443",), False, None),
+        (("null",), False, None),
+        (("http://[",), False, None),  # raised ValueError (a 500) before
+        (("https://evil.test",), False, None),
+    ],
+)
+def test_origins_are_compared_with_the_configured_ones(public_config: Any, origins: tuple, allowed: bool,
+                                                      cors: Any) -> None:
+    assert web.allowed_origin(_origin_request(*origins), public_config) == (allowed, cors)
+
+
+def test_the_host_header_does_not_make_an_origin_same_site(public_config: Any) -> None:
+    # DNS rebinding: evil.test resolves to this server, so Host and Origin agree.
+    assert web.allowed_origin(_origin_request("http://evil.test", host="evil.test"), public_config) == (False, None)
+
+
+def test_several_origin_headers_are_refused(public_config: Any) -> None:
+    from bot.channels.common import BadRequest
+
+    with pytest.raises(BadRequest) as refused:
+        web.allowed_origin(_origin_request("https://chat.example.org", "https://evil.test"), public_config)
+    assert refused.value.status == 400
+
+
+def test_by_default_the_public_origin_is_this_servers_local_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WIDGET_PUBLIC_ORIGIN", raising=False)
+    monkeypatch.setenv("RASA_PORT", "5123")
+    assert settings().widget_public_origins == ("http://127.0.0.1:5123", "http://localhost:5123")
+
+
+def _raw_post(server: Server, headers: list, body: bytes) -> tuple:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.putrequest("POST", WEBHOOK)
+    for name, value in headers + [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]:
+        connection.putheader(name, value)
+    connection.endheaders(body)
+    reply = connection.getresponse()
+    return reply.status, json.loads(reply.read())
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ([("Origin", "http://[")], 403),
+        ([("Origin", "http://evil.test"), ("Host", "evil.test")], 403),
+        ([("Origin", "http://127.0.0.1"), ("Origin", "https://embedding-site.test")], 400),
+    ],
+)
+def test_bad_origins_get_a_4xx_with_the_core_hotlines(web_server: Server, headers: list, status: int) -> None:
+    got, payload = _raw_post(web_server, headers, json.dumps({"sender": sender(), "message": "hi"}).encode())
+    assert got == status
+    assert emergency("US") in payload["messages"][0]["text"]
