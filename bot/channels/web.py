@@ -53,6 +53,16 @@ def security_headers(config: Settings) -> Dict[str, str]:
     }
 
 
+WIDGET_PATH = "/webhooks/web"
+
+
+async def add_security_headers(request: Request, reply: HTTPResponse) -> None:
+    """Response middleware: every answer under /webhooks/web/, Sanic's error pages included."""
+    if reply is not None and (request.path or "").startswith(WIDGET_PATH):
+        for name, value in security_headers(settings()).items():
+            reply.headers.setdefault(name, value)
+
+
 @lru_cache(maxsize=8)
 def _read(name: str) -> str:
     """A widget file, read from disk once per process."""
@@ -160,6 +170,13 @@ class WebInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (demo page), GET /widget.js, GET /widget.css, POST /webhook."""
         blueprint = Blueprint("web_widget", __name__)
+
+        @blueprint.listener("before_server_start")
+        async def guard_error_pages(app: Any, _: Any) -> None:
+            # Sanic answers 404, 405 and unhandled errors itself, outside any route of
+            # this blueprint (whose middleware would not run): only app-wide
+            # middleware reaches those pages.
+            app.register_middleware(add_security_headers, "response")
 
         def send(body: str, content_type: str, status: int = 200, extra: Dict[str, str] | None = None) -> HTTPResponse:
             headers = {**security_headers(settings()), **(extra or {})}

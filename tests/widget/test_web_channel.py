@@ -299,3 +299,55 @@ def test_bad_origins_get_a_4xx_with_the_core_hotlines(web_server: Server, header
     got, payload = _raw_post(web_server, headers, json.dumps({"sender": sender(), "message": "hi"}).encode())
     assert got == status
     assert emergency("US") in payload["messages"][0]["text"]
+
+
+# ---- Sanic's own error pages under /webhooks/web/ carry the same headers ---------------------
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("get", "/webhooks/web/no-such-page", 404),
+    ("get", "/webhooks/web/webhook", 405),
+    ("delete", "/webhooks/web/", 405),
+])
+def test_sanic_error_pages_under_the_widget_have_the_security_headers(web_server: Server, method: str, path: str,
+                                                                     status: int) -> None:
+    reply = getattr(requests, method)(web_server.url + path, timeout=10)
+    assert reply.status_code == status
+    assert_secure_headers(reply)
+
+
+def test_a_500_under_the_widget_has_the_security_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    import aiohttp
+    from sanic import Sanic
+
+    from tools.harness import free_port
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(web, "parse_message_request", broken)
+
+    async def serve() -> tuple:
+        Sanic.test_mode = True
+        app = Sanic(f"web_test_{uuid.uuid4().hex[:8]}")
+        app.ctx.agent = SimpleNamespace()
+        app.blueprint(web.WebInput().blueprint(None), url_prefix="/webhooks/web")
+        port = free_port()
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+        await server.startup()
+        await server.before_start()
+        await server.start_serving()
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.post(f"http://127.0.0.1:{port}/webhooks/web/webhook", data=b"{}") as reply:
+                    return reply.status, dict(reply.headers)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    status, headers = asyncio.run(serve())
+    assert status == 500
+    assert headers.get("Content-Security-Policy", "").startswith("default-src 'none'")
+    assert headers.get("Cache-Control") == "no-store"
