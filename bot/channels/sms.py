@@ -29,7 +29,6 @@ import secrets
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Mapping, Sequence
-from urllib.parse import parse_qsl
 
 import yaml
 from rasa.core.channels.channel import InputChannel
@@ -45,10 +44,10 @@ from bot.channels.common import (
     OnNewMessage,
     answer,
     check_text,
-    content_type_of,
     core_messages,
     safety_net_messages,
 )
+from bot.channels.sms_form import FORM_TYPE, MAX_FORM_BYTES, Params, form_problem, read_form
 from bot.channels.sms_text import chosen_payload, render_reply
 from bot.config import PROJECT_ROOT, Settings, settings
 from bot.conversation import State
@@ -61,9 +60,6 @@ logger = logging.getLogger(__name__)
 WORDS_FILE = PROJECT_ROOT / "data" / "sms.yml"
 _WORD_KEYS = ("first_notice", "choice", "help_footer", "resume")
 
-# Twilio's form is a few kilobytes (Body is at most 1600 characters); refuse more unread.
-MAX_FORM_BYTES = 64 * 1024
-FORM_TYPE = "application/x-www-form-urlencoded"
 # A MessageSid seen in the last day is a replay: Twilio does not retry messaging
 # webhooks after that, and a day of hashed ids is small.
 SID_PREFIX = KEY_PREFIX + "sms-sid:"
@@ -149,28 +145,6 @@ class SmsConfig:
         return cls(RequestValidator(token) if token else None, url, secret, None)
 
 
-class _Params(dict):
-    """Form fields in the shape twilio's RequestValidator reads repeated fields from."""
-
-    def __init__(self, pairs: Sequence[tuple]) -> None:
-        super().__init__()
-        self.all: Dict[str, List[str]] = {}
-        for name, value in pairs:
-            self.all.setdefault(name, []).append(value)
-            self.setdefault(name, value)
-
-    def getall(self, name: str) -> List[str]:
-        return self.all[name]
-
-
-def _form(request: Request) -> _Params | None:
-    """The form fields (blank ones kept: Twilio signs them), or None if not a form."""
-    if content_type_of(request) != FORM_TYPE:
-        return None
-    body = request.body.decode("utf-8", errors="replace")
-    return _Params(parse_qsl(body, keep_blank_values=True))
-
-
 class SmsInput(InputChannel):
     """Twilio-compatible SMS: signed requests in, TwiML out, no phone number kept."""
 
@@ -203,7 +177,7 @@ class SmsInput(InputChannel):
                 return response.text(self.config.disabled, status=503)
             if len(request.body or b"") > MAX_FORM_BYTES:
                 return response.text("The request is too large.", status=413)
-            form = _form(request)
+            form = read_form(request)
             if not self._authentic(request, form):
                 # Nothing from the request is logged; the usual cause is a mismatched setting.
                 logger.warning("Refused an SMS request without a valid Twilio signature (403). If real "
@@ -211,6 +185,12 @@ class SmsInput(InputChannel):
                 return response.text("Forbidden: the X-Twilio-Signature is missing or wrong.", status=403)
             if form is None:
                 return response.text(f"Send the webhook as {FORM_TYPE}.", status=415)
+            problem = form_problem(form) if self.config.validator is not None else None
+            if problem:
+                # A re-spelt replay of a signed form, or a parameter Twilio added (then see TWILIO_FIELDS).
+                logger.warning("Refused a signed SMS request with %s (400). If real texts get this, "
+                               "Twilio may have added a parameter: see bot/channels/sms_form.py.", problem)
+                return response.text(f"Refused: {problem}.", status=400)
             try:
                 return await self._reply(request, on_new_message, form)
             except Exception as error:  # noqa: BLE001 - the gateway must never get a 5xx
@@ -221,7 +201,7 @@ class SmsInput(InputChannel):
         return blueprint
 
     # ---- checks -----------------------------------------------------------
-    def _authentic(self, request: Request, form: _Params | None) -> bool:
+    def _authentic(self, request: Request, form: Params | None) -> bool:
         validator = self.config.validator
         if validator is None:  # SMS_INSECURE_DEV without a token
             return True
@@ -238,7 +218,7 @@ class SmsInput(InputChannel):
         return shared_kv().add_if_absent(SID_PREFIX + self._hash(sid), "1", SID_TTL_SECONDS)
 
     # ---- replies ----------------------------------------------------------
-    async def _reply(self, request: Request, on_new_message: OnNewMessage, form: _Params) -> HTTPResponse:
+    async def _reply(self, request: Request, on_new_message: OnNewMessage, form: Params) -> HTTPResponse:
         sid = form.get("MessageSid") or form.get("SmsSid")
         if sid and not self._first_time(sid):
             return twiml([])

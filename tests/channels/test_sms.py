@@ -17,6 +17,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 from typing import Any, Callable, Dict, List
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -186,6 +187,59 @@ def test_a_replayed_message_sid_is_processed_once(rasa_sms: Server) -> None:
     # A new message with the same words is a new message.
     assert number("us_suicide") in "\n".join(text(rasa_sms, phone, "i want to kill myself"))
     assert len(user_texts(rasa_sms, phone)) == 2
+
+
+def _raw_post(server: Server, body: str, signature: str) -> requests.Response:
+    return requests.post(server.url + WEBHOOK, data=body.encode(), timeout=60, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+
+
+def test_a_field_name_shifted_into_its_value_is_refused(rasa_sms: Server) -> None:
+    """Twilio signs names and values joined without a separator: MessageSid=SMx and
+    MessageSi=dSMx sign alike, and without a MessageSid the replay check was skipped."""
+    phone = new_number()
+    form = twilio_form("i want to kill myself", phone)
+    signature = sign(form)
+    assert number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
+    shifted = {k: v for k, v in form.items() if k != "MessageSid"}
+    shifted["MessageSi"] = "d" + form["MessageSid"]
+    assert sign(shifted) == signature  # the forgery Twilio's scheme allows
+    for _ in range(2):
+        reply = requests.post(rasa_sms.url + WEBHOOK, data=shifted, timeout=60,
+                              headers={"X-Twilio-Signature": signature})
+        assert reply.status_code == 400 and "<Message>" not in reply.text
+    assert user_texts(rasa_sms, phone) == ["i want to kill myself"]
+
+
+def test_a_whole_form_as_one_empty_named_field_is_refused(rasa_sms: Server) -> None:
+    phone = new_number()
+    form = twilio_form("he has a knife", phone)
+    joined = "".join(name + form[name] for name in sorted(form))
+    forged = {"": joined}
+    assert sign(forged) == sign(form)
+    reply = _raw_post(rasa_sms, urlencode(forged), sign(form))
+    assert reply.status_code == 400 and "<Message>" not in reply.text
+    assert user_texts(rasa_sms, phone) == []
+
+
+@pytest.mark.parametrize("change", [
+    {"MessageSid": ""}, {"MessageSid": "SM123"}, {"MessageSid": "XX" + "0" * 32}, {"MessageSid": "SM" + "g" * 32},
+    {"Injected": "1"}, {"messagesid": "SM" + "0" * 32},
+])
+def test_signed_forms_need_a_well_formed_message_sid_and_known_fields(rasa_sms: Server, change: Dict[str, str]) -> None:
+    phone = new_number()
+    form = {**twilio_form("he has a knife", phone), **change}
+    if change.get("MessageSid") == "":
+        del form["MessageSid"]
+    reply = post(rasa_sms, form)
+    assert reply.status_code == 400
+    assert user_texts(rasa_sms, phone) == []
+
+
+def test_twilios_optional_fields_are_accepted(rasa_sms: Server) -> None:
+    form = {**twilio_form("what is debt bondage", new_number()), "MessagingServiceSid": "MG" + "0" * 32,
+            "MediaUrl0": "", "MediaContentType0": "", "OptOutType": "", "ProfileName": "x", "WaId": "1"}
+    assert "debt" in "\n".join(twiml_messages(post(rasa_sms, form))).lower()
 
 
 # ---- numbered choices ------------------------------------------------------------
