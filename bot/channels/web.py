@@ -22,6 +22,7 @@ import json
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
 
+import yaml
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -69,16 +70,38 @@ def _read(name: str) -> str:
     return (WIDGET_DIR / name).read_text(encoding="utf-8")
 
 
+PARAMETERS_FILE = WIDGET_DIR / "parameters.yml"
+
+
+@lru_cache(maxsize=1)
+def widget_parameters() -> Dict[str, Dict[str, Any]]:
+    """The widget's data attributes, as bot/widget/parameters.yml declares them."""
+    declared = yaml.safe_load(PARAMETERS_FILE.read_text(encoding="utf-8"))
+    if not isinstance(declared, dict) or not all(isinstance(v, dict) for v in declared.values()):
+        raise ValueError(f"{PARAMETERS_FILE}: each parameter must be a mapping")
+    return declared
+
+
+def _setting_values(config: Settings) -> Dict[str, Any]:
+    """The settings a parameter can name as its default (bot/config.py reads them)."""
+    return {"WIDGET_TITLE": config.widget_title, "WIDGET_GREETING": config.widget_greeting,
+            "WIDGET_EXIT_URL": config.widget_exit_url}
+
+
 def widget_defaults(config: Settings) -> Dict[str, Any]:
-    """What the widget uses when the script tag sets no data attribute."""
+    """What widget.js needs: each declared attribute's default here, and the server's facts."""
+    settings_now = _setting_values(config)
+    params: Dict[str, Any] = {}
+    for name, spec in widget_parameters().items():
+        # "server" has no fixed default: the browser knows where the script came from.
+        default = settings_now[spec["setting"]] if spec.get("setting") else (None if name == "server" else spec["default"])
+        params[name] = {"default": default, **({"values": spec["values"]} if spec.get("values") else {})}
     return {
-        "title": config.widget_title,
-        "greeting": config.widget_greeting,
-        "exitUrl": config.widget_exit_url,
+        "params": params,
         "exitPhrases": list(config.quick_exit_phrases),
         "maxChars": config.max_message_chars,
         # Shown when the server cannot be reached: the numbers still come from the directory.
-        "offline": core_messages(),
+        "offline": {language: core_messages(language=language) for language in ("en", "es")},
     }
 
 
@@ -165,6 +188,7 @@ class WebInput(InputChannel):
         """Called by Rasa at start-up; checks the widget's files exist."""
         for name in ("widget.js", "widget.css", "demo.html"):
             _read(name)
+        widget_parameters()
         return cls()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:

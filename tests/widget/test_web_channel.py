@@ -68,10 +68,12 @@ def test_widget_js_carries_this_servers_defaults_and_offline_hotlines(web_server
     script = requests.get(web_server.url + "/webhooks/web/widget.js", timeout=10).text
     assert "@DEFAULTS@" not in script
     defaults = json.loads(script.split("var DEFAULTS = ", 1)[1].split(";\n", 1)[0])
-    assert defaults["title"] == "Chat"
-    assert defaults["exitUrl"] == "https://www.bbc.co.uk/weather"
-    assert defaults["exitPhrases"] == ["exit", "quick exit"]
-    assert emergency("US") in defaults["offline"][0]  # from data/hotlines.yml, not from the script
+    assert defaults["params"]["title"]["default"] == "Chat"
+    assert defaults["params"]["exit-url"]["default"] == "https://www.bbc.co.uk/weather"
+    assert defaults["exitPhrases"] == ["exit", "quick exit", "salir", "salida rapida"]
+    # from data/hotlines.yml, not from the script, in both of the widget's languages
+    assert emergency("US") in defaults["offline"]["en"][0]
+    assert emergency("US") in defaults["offline"]["es"][0] and defaults["offline"]["es"] != defaults["offline"]["en"]
 
 
 def test_a_message_gets_an_answer_and_says_whether_the_conversation_is_new(
@@ -181,7 +183,7 @@ def test_widget_defaults_are_escaped_for_javascript(monkeypatch: pytest.MonkeyPa
     script = web.widget_script(settings())
     raw = script.split("var DEFAULTS = ", 1)[1].split(";\n", 1)[0]
     assert "\u2028" not in raw and "\\u2028" in raw
-    assert json.loads(raw)["greeting"] == "Hi\u2028there </script> \"quoted\""
+    assert json.loads(raw)["params"]["greeting"]["default"] == "Hi\u2028there </script> \"quoted\""
 
 
 @pytest.mark.parametrize(
