@@ -31,7 +31,7 @@ from bot.channels.sms import SmsInput, conversation_id
 from bot.channels.sms_text import MAX_SMS_CHARS, gsm7_length, is_gsm7
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore
 from tests.channels.conftest import API_TOKEN, ID_SECRET, PUBLIC_URL, TWILIO_TOKEN
-from tests.expected import crisis_lead, emergency, number
+from tests.expected import crisis_lead, emergency, number, say
 from tools.harness import Server, free_port
 
 WEBHOOK = "/webhooks/sms/webhook"
@@ -285,6 +285,41 @@ def test_help_uses_the_region_of_the_conversation(rasa_sms: Server) -> None:
     reply = "\n".join(text(rasa_sms, phone, "HELP"))
     assert emergency("AU") in reply and "1800 737 732" in reply
     assert NOTICE not in reply
+
+
+NOTICE_ES = "Los mensajes quedan en tu telefono"
+
+
+def _to_sms(text: str) -> str:
+    from bot.channels.sms_text import to_gsm7
+
+    return to_gsm7(text)
+
+
+@pytest.mark.parametrize("keyword", ["AYUDA", "ayuda", " Ayuda! "])
+def test_ayuda_gets_the_core_hotlines_in_spanish_and_switches_the_conversation(rasa_sms: Server, keyword: str) -> None:
+    from bot.channels.common import core_messages
+
+    phone = new_number()
+    reply = "\n".join(text(rasa_sms, phone, keyword))
+    for line in _to_sms("\n".join(core_messages("US", "es"))).splitlines():
+        assert line.strip() in reply
+    assert emergency("US") in reply
+    assert "STOP" in reply and NOTICE_ES in reply and NOTICE not in reply
+    assert tracker(rasa_sms, phone)["slots"]["language"] == "es"
+    again = "\n".join(text(rasa_sms, phone, "HELP"))  # HELP now answers in the conversation's language
+    assert _to_sms(core_messages("US", "es")[0]).splitlines()[0] in again
+
+
+@pytest.mark.parametrize("keyword", ["ESPANOL", "español", "Espanol."])
+def test_espanol_switches_the_conversation_to_spanish(rasa_sms: Server, keyword: str) -> None:
+    phone = new_number()
+    reply = "\n".join(text(rasa_sms, phone, keyword))
+    assert _to_sms(say("switched_language", "es")) in reply
+    assert NOTICE_ES in reply and NOTICE not in reply
+    assert tracker(rasa_sms, phone)["slots"]["language"] == "es"
+    hi = "\n".join(text(rasa_sms, phone, "hola"))
+    assert "Responde 1 para" in hi  # numbered choices in Spanish too
 
 
 @pytest.mark.parametrize("stop", ["STOP", "stop", "Unsubscribe", "CANCEL", "end", "QUIT", "stopall", "OPTOUT", "revoke"])
