@@ -40,6 +40,8 @@ class Settings:
     max_message_chars: int
     # Custom actions inside the Rasa server (bot/rasa_patches.py); false = the action server.
     actions_in_process: bool = True
+    # Serve even though Redis snapshots, logs or replicates conversations (bot/stores/redis_check.py).
+    redis_allow_persistence: bool = False
     # Web widget (bot/channels/web.py); defaults so other code can build Settings without them.
     widget_title: str = "Chat"
     widget_greeting: str = ""
@@ -184,6 +186,7 @@ def settings() -> Settings:
         rasa_api_token=_optional("RASA_API_TOKEN"),
         max_message_chars=int(_float("MAX_MESSAGE_CHARS", "2000")),
         actions_in_process=_flag("ACTIONS_IN_PROCESS", True),
+        redis_allow_persistence=_flag("REDIS_ALLOW_PERSISTENCE", False),
         **_widget_settings(port),
         **_sms_settings(),
     )
