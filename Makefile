@@ -23,7 +23,7 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt tools/make_venv.sh
+$(VENV)/.installed: requirements.txt constraints.txt tools/make_venv.sh
 	@tools/make_venv.sh $(VENV)
 	@touch $@
 
