@@ -22,14 +22,16 @@ SETS = PROJECT_ROOT / "tests" / "nlu"
 # knowledge base on 2026-12-02 by someone blind to model output (tests/nlu/RELABELLED.md).
 # knowledge_blind: 2026-12-02, from the list of answers only; first measured at 74.5 %.
 # spanish_heldout / spanish_blind: 2026-12-02; first measured at 63.8 % and 86.8 %.
+# Floors: about 3 points under the figure measured on 2026-12-03 (README), so a content
+# edit that costs a point passes and a real regression does not.
 FLOORS = {
-    "heldout.yml": 0.85,
-    "blind.yml": 0.85,
-    "fresh.yml": 0.82,
-    "knowledge_blind.yml": 0.715,  # its first figure (74.5 %) minus 3 points, as issue 15 asks
-    "spanish_heldout.yml": 0.65,
-    "spanish_blind.yml": 0.85,
-    "followups_blind.yml": 0.83,  # 2026-12-02, English follow-ups, first measured at 86.6 %
+    "heldout.yml": 0.87,  # 90.6 %
+    "blind.yml": 0.86,  # 89.5 %
+    "fresh.yml": 0.82,  # 85.5 %
+    "knowledge_blind.yml": 0.82,  # 85.2 % (first 74.5 %; issue 15 asked for at least that minus 3)
+    "spanish_heldout.yml": 0.84,  # 87.3 %
+    "spanish_blind.yml": 0.89,  # 92.3 %
+    "followups_blind.yml": 0.84,  # 87.6 % (first 86.6 %)
 }
 PATHS = [SETS / name for name in FLOORS]
 

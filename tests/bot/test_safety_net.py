@@ -25,6 +25,10 @@ RULES = load_rules(PROJECT_ROOT / "data" / "safety_net.yml")
         ("a guy is asking my 12 year old for pics", "child_exploitation"),
         ("my daughter is being sextorted, someone wants sexual pics", "child_exploitation"),
         ("hes going to kill me and i want to die", "danger_now"),
+        # Spanish (the es: blocks)
+        ("mi ex tiene una pistola y esta afuera", "danger_now"),
+        ("ya no aguanto mas, mejor me muero", "suicidal"),
+        ("a mi ahijado de 9 lo toca el novio de su mama", "child_exploitation"),
     ],
 )
 def test_crisis_wording_is_caught(text: str, intent: str) -> None:
@@ -42,6 +46,8 @@ def test_crisis_wording_is_caught(text: str, intent: str) -> None:
         "my ex says he will post my nudes",
         "how do i make a safety plan",
         "i am 25 and want to know about fake job offers",
+        "le toca a mi hija lavar los platos",
+        "que es la trata de personas",
     ],
 )
 def test_ordinary_questions_are_left_to_the_model(text: str) -> None:
