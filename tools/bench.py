@@ -27,7 +27,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 import aiohttp
 
@@ -236,7 +236,7 @@ def bench_stock(work: Path, turns: int, rounds: int, env: Dict[str, str]) -> Dic
     return {"train_seconds": train_seconds, "server_processes": 1, **figures}
 
 
-def plot(results: Dict[str, Dict[str, object]], out: Path) -> None:
+def plot(results: Dict[str, Dict[str, Any]], out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -258,7 +258,7 @@ def plot(results: Dict[str, Dict[str, object]], out: Path) -> None:
     fig.savefig(out, dpi=120)
 
 
-def table(results: Dict[str, Dict[str, object]]) -> str:
+def table(results: Dict[str, Dict[str, Any]]) -> str:
     lines = ["| assistant | conc. | msg/s | p50 ms | p95 ms | p99 ms | errors |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, data in results.items():
@@ -288,7 +288,7 @@ def main(argv: List[str] | None = None) -> int:
         work = Path(tmp)
         print("Training this assistant ...", flush=True)
         model, train_seconds = train_ours(work, env)
-        results: Dict[str, Dict[str, object]] = {}
+        results: Dict[str, Dict[str, Any]] = {}
         for servers in (int(n) for n in args.servers.split(",")):
             name = "ours, 1 process" if servers == 1 else f"ours, {servers} processes + Redis"
             print(f"Measuring {name} ...", flush=True)

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,7 @@ def start_action_server(logs: Path, name: str = "actions") -> Server:
     """The real Rasa SDK action server."""
     port = free_port()
     env = base_env({"ACTION_PORT": str(port)})
-    command = [env.get("PYTHON", os.sys.executable), "-m", "rasa_sdk", "--actions", "actions",
+    command = [env.get("PYTHON") or sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                "--port", str(port)]
     server = _spawn(name, command, env, logs, port)
     wait_for_http(server, "/health")

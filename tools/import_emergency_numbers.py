@@ -13,7 +13,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import yaml
 from phonenumbers.shortnumberinfo import is_emergency_number
@@ -61,7 +61,7 @@ def parse_row(cells: List[str]) -> Dict[str, object] | None:
     found = numbers(head)
     if not found:
         return None
-    entry: Dict[str, object] = {"name": name, "call": found[0]}
+    entry: Dict[str, Any] = {"name": name, "call": found[0]}
     if len(found) > 1:
         entry["also"] = found[1:]
     police = re.search(r"police (\+?\d[\d ]*\d|\d)", call)
