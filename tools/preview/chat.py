@@ -1,0 +1,95 @@
+"""Conversations with the current model, as people have them, for the preview.
+
+The model is loaded through bot.serve.load_agent (the patches and components
+`make run` has) and every message goes through Rasa's own message handling:
+the NLU pipeline, the dialogue rules and action_respond, whose composer
+(bot/conversation) writes the reply. Conversations live in this process's
+memory only (Rasa's in-memory tracker store): "Start again", quick exit and
+stopping the preview forget them. Nothing is written anywhere, nothing is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+from tools.preview.explain import Explainer
+
+# Remembered state shown under the replies (the slots of domain.yml that bot/conversation keeps).
+SHOWN_SLOTS = ("region", "language", "need", "crisis", "facets", "contact", "asker")
+
+
+class Chat:
+    """One model, any number of conversations (each a random id the page picks)."""
+
+    def __init__(self, model: Path, root: Path) -> None:
+        from bot.config import settings
+
+        # The assistant's action runs in this process (no action server for a preview).
+        os.environ["ACTIONS_IN_PROCESS"] = "true"
+        settings.cache_clear()
+        from tools.content.crossval import load_model
+
+        self.agent = load_model(model)
+        self.loop = asyncio.new_event_loop()
+        self.explainer = Explainer(root)
+
+    def say(self, conversation: str, text: str) -> Dict[str, Any]:
+        """The assistant's reply to one message, and how it came about."""
+        replies = self.loop.run_until_complete(self.agent.handle_text(text, sender_id=conversation)) or []
+        tracker = self.loop.run_until_complete(self._store().retrieve(conversation))
+        parse = dict(tracker.latest_message.parse_data) if tracker and tracker.latest_message else {"text": text}
+        slots = tracker.current_slot_values() if tracker else {}
+        language = str(slots.get("language") or "en")
+        messages = [{"text": str(r.get("text") or ""), "buttons": [{"title": b.get("title"), "payload": b.get("payload")}
+                                                                   for b in r.get("buttons") or []]}
+                    for r in replies if r.get("text") or r.get("buttons")]
+        explanation = self.explainer.explain(parse, [m["text"] for m in messages], language)
+        erased = (parse.get("intent") or {}).get("name") == "quick_exit"
+        if erased:
+            self.forget(conversation)  # what the channels do on quick exit
+        return {"messages": messages, "explanation": explanation, "erased": erased,
+                "remembered": {k: slots[k] for k in SHOWN_SLOTS if slots.get(k)}}
+
+    def forget(self, conversation: str) -> None:
+        store = self._store()
+        getattr(store, "store", {}).pop(conversation, None)
+
+    def _store(self) -> Any:
+        from bot.stores import tracker_store_of
+
+        return tracker_store_of(self.agent)
+
+
+def describe(result: Dict[str, Any]) -> List[str]:
+    """The explanation as plain lines, for `make try MSG="..."`."""
+    e = result["explanation"]
+    lines = []
+    for message in result["messages"]:
+        for number, line in enumerate(message["text"].split("\n")):
+            lines.append(f"{'Assistant: ' if number == 0 else '           '}{line}")
+        for button in message["buttons"]:
+            lines.append(f"           [{button['title']}] -> {button['payload']}")
+    lines.append(f"Understood: {e['picked']}, {e['confidence']:.0%} sure (decided by {e['decided_by']})")
+    if e.get("best_guess"):
+        lines.append(f"Best guess: {e['best_guess']['name']}, {e['best_guess']['confidence']:.0%}")
+    if e.get("runner_up"):
+        lines.append(f"Runner-up:  {e['runner_up']['name']}, {e['runner_up']['confidence']:.0%}")
+    if e.get("answer"):
+        lines.append(f"Answer:     {e['answer']['file']}, line {e['answer']['line']}")
+    lines.append("Each line came from:")
+    for source in e["lines"]:
+        where = f"{source['file']}, line {source['line']}" if source["file"] else ""
+        lines.append(f"  {source['text'][:60]!r}: {source['what']}{' (' + where + ')' if where else ''}")
+    lines.append(f"Nearest examples of {e['picked']}:")
+    for example in e["nearest"]["own"]:
+        lines.append(f"  {example['alike']:.0%} alike: {example['text']!r} ({example['file']}, line {example['line']})")
+    closer = e["nearest"]["closer_elsewhere"]
+    if closer:
+        lines.append(f"  Closer, but an example of {closer['intent']}: {closer['text']!r} ({closer['file']}, line "
+                     f"{closer['line']})")
+    remembered = ", ".join(f"{k} {v}" for k, v in result["remembered"].items())
+    lines.append(f"Remembered: {remembered or 'nothing yet'}")
+    return lines
