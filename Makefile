@@ -23,7 +23,7 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt tools/make_venv.sh
+$(VENV)/.installed: requirements.txt constraints.txt tools/make_venv.sh
 	@tools/make_venv.sh $(VENV)
 	@touch $@
 
@@ -36,6 +36,7 @@ run: train
 
 lint: venv
 	$(VENV)/bin/ruff check bot actions tests tools
+	$(VENV)/bin/mypy bot actions
 
 validate: venv
 	$(RASA) data validate --fail-on-warnings

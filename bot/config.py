@@ -40,11 +40,15 @@ class Settings:
     max_message_chars: int
     # Custom actions inside the Rasa server (bot/rasa_patches.py); false = the action server.
     actions_in_process: bool = True
+    # Serve even though Redis snapshots, logs or replicates conversations (bot/stores/redis_check.py).
+    redis_allow_persistence: bool = False
     # Web widget (bot/channels/web.py); defaults so other code can build Settings without them.
     widget_title: str = "Chat"
     widget_greeting: str = ""
     widget_exit_url: str = "https://www.bbc.co.uk/weather"
     widget_allowed_origins: Tuple[str, ...] = ()
+    # The origins people's browsers reach this server at (its own pages and the demo page).
+    widget_public_origins: Tuple[str, ...] = ()
     widget_frame_ancestors: str = "'none'"
     # SMS channel (bot/channels/sms.py); all unset = SMS answers 503 and says why.
     twilio_auth_token: str | None = None
@@ -96,9 +100,11 @@ def _http_url(name: str, default: str) -> str:
     return value
 
 
-def _origins(name: str) -> Tuple[str, ...]:
+def _origins(name: str, default: str = "") -> Tuple[str, ...]:
     found = []
-    for origin in (o.strip().rstrip("/") for o in os.environ.get(name, "").split(",") if o.strip()):
+    raw = os.environ.get(name, "").strip() or default
+    # Browsers send an origin's scheme and host in lower case; compare like with like.
+    for origin in (o.strip().rstrip("/").lower() for o in raw.split(",") if o.strip()):
         if re.match(r"^https?://[^\s/?#]+$", origin):
             found.append(origin)
         else:
@@ -106,13 +112,15 @@ def _origins(name: str) -> Tuple[str, ...]:
     return tuple(found)
 
 
-def _widget_settings() -> dict:
+def _widget_settings(port: int) -> dict:
     """WIDGET_* settings for the web widget (never raises; see _widget_log)."""
+    local = f"http://127.0.0.1:{port},http://localhost:{port}"
     return {
         "widget_title": os.environ.get("WIDGET_TITLE", "").strip() or "Chat",
         "widget_greeting": os.environ.get("WIDGET_GREETING", _WIDGET_GREETING).strip(),
         "widget_exit_url": _http_url("WIDGET_EXIT_URL", "https://www.bbc.co.uk/weather"),
         "widget_allowed_origins": _origins("WIDGET_ALLOWED_ORIGINS"),
+        "widget_public_origins": _origins("WIDGET_PUBLIC_ORIGIN", local),
         "widget_frame_ancestors": _frame_ancestors("WIDGET_FRAME_ANCESTORS"),
     }
 
@@ -150,12 +158,12 @@ def settings() -> Settings:
     """Read `.env` (without overriding real environment variables) and validate."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     # Imported here so that config stays importable without the rest of `bot`.
-    from bot.text import normalise
+    from bot.text import normalise_phrase
 
     phrases = tuple(
         p
         for p in (
-            normalise(raw)
+            normalise_phrase(raw)
             for raw in os.environ.get("QUICK_EXIT_PHRASES", "exit,quick exit,salir,salida rapida").split(",")
         )
         if p
@@ -165,6 +173,7 @@ def settings() -> Settings:
     directory = Path(os.environ.get("HOTLINE_DIRECTORY", "data/hotlines.yml"))
     if not directory.is_absolute():
         directory = PROJECT_ROOT / directory
+    port = int(_float("RASA_PORT", "5005"))
     return Settings(
         default_region=os.environ.get("DEFAULT_REGION", "US").strip().upper(),
         quick_exit_phrases=phrases,
@@ -172,11 +181,12 @@ def settings() -> Settings:
         redis_url=_optional("REDIS_URL"),
         hotline_directory=directory,
         rasa_host=os.environ.get("RASA_HOST", "127.0.0.1").strip() or "127.0.0.1",
-        rasa_port=int(_float("RASA_PORT", "5005")),
+        rasa_port=port,
         action_port=int(_float("ACTION_PORT", "5055")),
         rasa_api_token=_optional("RASA_API_TOKEN"),
         max_message_chars=int(_float("MAX_MESSAGE_CHARS", "2000")),
         actions_in_process=_flag("ACTIONS_IN_PROCESS", True),
-        **_widget_settings(),
+        redis_allow_persistence=_flag("REDIS_ALLOW_PERSISTENCE", False),
+        **_widget_settings(port),
         **_sms_settings(),
     )

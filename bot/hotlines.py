@@ -28,7 +28,7 @@ LANGUAGES = ("en", "es")
 _SERVICE_FIELDS = frozenset({
     "name", "label", "label_es", "for", "source", "verified", "call", "also_call", "tty", "tty_note", "text",
     "text_keyword", "text_note", "text_note_es", "chat", "web", "silent", "silent_es", "hours", "free", "languages",
-    "interpreters", "spanish", "confidential", "not_police", "not_immigration", "shares_without_consent",
+    "interpreters", "spanish", "confidential", "not_police", "not_immigration", "not_government", "shares_without_consent",
     "shares_without_consent_es",
     "for_others", "anywhere", "adults_only", "text_safety", "note", "names",
 })
@@ -85,6 +85,7 @@ class Service:
     confidential: bool | None = None
     not_police: bool = False
     not_immigration: bool = False
+    not_government: bool = False
     shares_without_consent: Tuple[str, ...] = ()
     shares_without_consent_es: Tuple[str, ...] = ()
     for_others: bool = False
@@ -343,6 +344,7 @@ def _parse_service(key: str, entry: object, problems: List[Problem]) -> Service 
         confidential=entry.get("confidential") if isinstance(entry.get("confidential"), bool) else None,
         not_police=flag("not_police"),
         not_immigration=flag("not_immigration"),
+        not_government=flag("not_government"),
         shares_without_consent=tuple(str(s) for s in entry.get("shares_without_consent") or []),
         shares_without_consent_es=tuple(str(s) for s in entry.get("shares_without_consent_es") or []),
         for_others=flag("for_others"),

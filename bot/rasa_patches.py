@@ -33,7 +33,7 @@ Speed (each found with cProfile or A/B runs; README "Speed under load"):
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, MutableMapping, Tuple
 
 from bot.config import settings
 
@@ -85,7 +85,7 @@ def install() -> None:
 _SAFE_EVENT_FIELDS = frozenset({"event", "event_info", "event_key", "level", "log_level", "timestamp"})
 
 
-def redact_event_fields(logger: Any, method: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+def redact_event_fields(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: above DEBUG, keep an event's name and replace every other field.
 
     An allow-list rather than Rasa's own list of keys (`_anonymizer`), which is
@@ -128,7 +128,7 @@ def _redact_structlog_events() -> None:
     _rasa_configure_structlog = log_utils.configure_structlog
     # `rasa run` calls the name it imported into rasa.__main__; other code calls log_utils'.
     log_utils.configure_structlog = configure_structlog
-    rasa.__main__.configure_structlog = configure_structlog  # type: ignore[attr-defined]
+    rasa.__main__.configure_structlog = configure_structlog
     # A process that never runs Rasa's CLI (tests, evaluation) is configured here.
     configure_structlog()
 
@@ -147,7 +147,7 @@ def _keep_log_guards_when_rasa_configures_warnings() -> None:
         install_log_guards()
 
     common.configure_logging_and_warnings = configure_then_guard
-    rasa.__main__.configure_logging_and_warnings = configure_then_guard  # type: ignore[attr-defined]
+    rasa.__main__.configure_logging_and_warnings = configure_then_guard
 
 
 def _validate_action_responses_with_a_cached_validator() -> None:
@@ -174,7 +174,7 @@ def _validate_action_responses_with_a_cached_validator() -> None:
         )
         raise error
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
 
 
 def _resolve_event_types_from_a_table() -> None:
@@ -190,7 +190,7 @@ def _resolve_event_types_from_a_table() -> None:
         found = table.get(type_name)
         return found if found is not None else walk(type_name, default)
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 
@@ -245,7 +245,7 @@ def _run_graphs_without_dask() -> None:
 
     global dask_graph_run
     dask_graph_run = DaskGraphRunner.run
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
+    DaskGraphRunner.run = run
 
 
 def _freeze_objects_after_model_load() -> None:
@@ -260,7 +260,7 @@ def _freeze_objects_after_model_load() -> None:
         gc.collect()
         gc.freeze()  # what is loaded now lives as long as the process
 
-    Agent.load_model = load_model_then_freeze  # type: ignore[method-assign]
+    Agent.load_model = load_model_then_freeze
 
 
 def _run_custom_actions_in_process() -> None:

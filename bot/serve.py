@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Iterator, List
 
 import yaml
 
@@ -60,6 +61,20 @@ def store_problems(endpoints: Path = ENDPOINTS) -> List[str]:
     return problems
 
 
+def redis_allows_serving(url: str, allow_persistence: bool) -> bool:
+    """Check the configured Redis keeps conversations in memory only; log an ERROR if not."""
+    from bot.stores.redis_check import FIX, persistence_problems
+
+    problems = persistence_problems(url)
+    if not problems:
+        return True
+    outcome = ("Starting anyway because REDIS_ALLOW_PERSISTENCE=true." if allow_persistence else
+               "Not starting: fix Redis, or set REDIS_ALLOW_PERSISTENCE=true to accept this.")
+    logger.error("REDIS_URL points to a Redis that keeps conversations beyond its memory: %s. %s. %s",
+                 "; ".join(problems), FIX, outcome)
+    return allow_persistence
+
+
 def load_agent(model: Path, endpoints: Path | None = ENDPOINTS, loop: asyncio.AbstractEventLoop | None = None) -> Any:
     """The trained model with the stores of `endpoints` (None: parsing only), as `rasa run` loads it."""
     prepare()
@@ -74,17 +89,34 @@ def load_agent(model: Path, endpoints: Path | None = ENDPOINTS, loop: asyncio.Ab
     return run(rasa_load_agent(model_path=str(model), endpoints=available))
 
 
+@contextmanager
+def _startup_log() -> Iterator[None]:
+    """Our start-up checks log before Rasa has configured logging: give them Rasa's format."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s  - %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
 def main(argv: List[str] | None = None) -> int:
     """Prepare, then run Rasa's `rasa run` with our channels and stores."""
     from bot.config import settings
 
     prepare()
-    problems = store_problems()
-    for problem in problems:
-        logger.error("%s. Fix endpoints.yml before serving people.", problem)
-    if problems:
-        return 2
     config = settings()
+    with _startup_log():
+        problems = store_problems()
+        for problem in problems:
+            logger.error("%s. Fix endpoints.yml before serving people.", problem)
+        if problems:
+            return 2
+        if config.redis_url and not redis_allows_serving(config.redis_url, config.redis_allow_persistence):
+            return 2
     args = list(sys.argv[1:] if argv is None else argv)
     command = [
         "rasa", "run", *args,

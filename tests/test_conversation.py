@@ -48,7 +48,7 @@ def test_our_stores_are_the_ones_loaded_from_endpoints_yml(agent: Any) -> None:
         ("he has a knife and hes coming for me", emergency("US")),
         ("pls help hes kicking the door in", emergency("US")),
         ("i really dont want to be alive anymore", number("us_suicide")),
-        ("a grown man keeps asking my 13 yr old for pictures of her body", "1-800-843-5678"),
+        ("a grown man keeps asking my 13 yr old for pictures of her body", number("us_cybertip")),
     ],
 )
 def test_crisis_is_routed_in_the_first_reply(app: Any, loop: Any, text: str, first_number: str) -> None:
@@ -132,9 +132,9 @@ def test_after_quick_exit_the_next_message_starts_a_new_conversation(app: Any, a
     say(app, loop, sender, "exit")
     replies = " ".join(say(app, loop, sender, "my boss keeps my passport, who can help"))
     assert number("us_trafficking") in replies  # the UK region was forgotten
-    tracker = loop.run_until_complete(store_of(agent).retrieve(sender))
-    assert tracker.get_slot("region") is None
-    assert len([e for e in tracker.events if e.type_name == "user"]) == 1
+    # Answered, but not kept: for a few minutes the erased id stores nothing, so a message
+    # that was still on its way when the exit landed cannot bring the conversation back.
+    assert loop.run_until_complete(store_of(agent).retrieve(sender)) is None
 
 
 def test_exit_inside_a_sentence_erases_nothing(app: Any, agent: Any, loop: Any) -> None:

@@ -35,8 +35,17 @@ MESSAGES = [
     f"/{{{CANARY}",
     f"/@{CANARY}",
     f"/ {CANARY}",
+    # Messages that set every remembered slot: none of the values may reach a log either.
+    f"im 15 and deaf and cant talk, its for my sister, im in cork {CANARY}",
+    f"mi esposo me pega ahorita {CANARY}",
+    f"//{CANARY}",
+    "/",
+    f" /@{CANARY}@0.9",
     "exit",
 ]
+# Values the slots take for the messages above (facets, contact, asker, need, crisis); region
+# codes and "es" are too short to search for without false alarms.
+SLOT_VALUES = ["under_18", "cannot_talk", "domestic_abuse", "'helper'", '"helper"']
 BAD_BODIES = [
     f'{{"sender": "a", "message": "{CANARY}'.encode(),
     f'{{"sender": "{CANARY} {PHONE}", "message": "hi"}}'.encode(),
@@ -69,6 +78,59 @@ def test_canary_never_reaches_server_logs(
             line for line in output.splitlines() if CANARY in line
         )
         assert PHONE not in output and PHONE[2:] not in output
+        for slot_value in SLOT_VALUES:
+            assert slot_value not in output, f"{server.name} logged a remembered value: {slot_value}"
+        # '/' text is screened before Rasa's story reader sees it, so even the event's name is gone.
+        assert "message.parsing.failed" not in output, server.name
+        assert "Failed to parse arguments" not in output, server.name
+
+
+# What a caller of the HTTP API (token holder) or of any URL sends: ids, events, parameters.
+API_CANARY = "canaryK4p2api"
+
+
+def _api_calls(token: str) -> list:
+    c = API_CANARY
+    deep = b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    return [
+        ("get", f"/conversations/{c}/tracker", {"params": {"token": token, "until": c}}),
+        ("get", f"/conversations/{c}/tracker", {"params": {"token": token, "include_events": c}}),
+        ("post", f"/conversations/{c}/tracker/events", {"params": {"token": token}, "json": [{"event": c}]}),
+        ("post", f"/conversations/{c}/tracker/events",
+         {"params": {"token": token}, "json": {"event": "slot", "name": c, "value": c}}),
+        ("put", f"/conversations/{c}/tracker/events", {"params": {"token": token}, "json": [{"event": "user", "text": c}]}),
+        ("get", f"/conversations/{c}/story", {"params": {"token": token, "until": c}}),
+        ("post", f"/conversations/{c}/execute", {"params": {"token": token}, "json": {"name": c}}),
+        ("post", f"/conversations/{c}/trigger_intent", {"params": {"token": token}, "json": {"name": c}}),
+        ("post", f"/conversations/{c}/messages", {"params": {"token": token}, "json": {"text": c, "sender": c}}),
+        ("post", "/model/parse", {"params": {"token": token, "emulation_mode": c}, "json": {"text": c}}),
+        ("put", "/model", {"params": {"token": token}, "json": {"model_file": f"/tmp/{c}.tar.gz"}}),
+        ("post", "/model/test/stories", {"params": {"token": token}, "data": c}),
+        ("post", "/model/predict", {"params": {"token": token}, "json": {"events": c}}),
+        # Unhandled errors: Sanic logs "Exception occurred while handling uri: <the full URL>".
+        ("post", f"/model/parse?{c}=1", {"params": {"token": token}, "data": deep,
+                                          "headers": {"Content-Type": "application/json"}}),
+        ("post", f"/conversations/{c}/messages", {"params": {"token": token}, "data": deep,
+                                                  "headers": {"Content-Type": "application/json"}}),
+        ("get", f"/conversations/{c}/tracker", {"params": {"token": c}}),
+        ("get", f"/no/such/{c}", {"params": {"token": c}}),
+        ("get", f"/webhooks/web/{c}", {"params": {c: c}}),
+        ("options", f"/webhooks/rest/webhook?{c}=1", {"data": c}),
+    ]
+
+
+def test_http_api_callers_and_urls_never_reach_the_log(rasa_memory: Server) -> None:
+    statuses = []
+    for method, path, options in _api_calls("test-token"):
+        statuses.append(getattr(requests, method)(rasa_memory.url + path, timeout=60, **options).status_code)
+    assert 500 in statuses  # the unhandled paths above were reached
+    output = rasa_memory.output()
+    leaked = [line for line in output.splitlines() if API_CANARY in line or "test-token" in line]
+    assert not leaked, "\n".join(leaked)
+    assert "body not consumed" not in output  # every OPTIONS logged this at ERROR
+    # The server still serves after all that (the model was not replaced).
+    assert emergency("US") in requests.post(rasa_memory.url + "/webhooks/rest/webhook", timeout=60,
+                                            json={"sender": "after-api", "message": "he has a knife"}).text
 
 
 def test_processing_failure_logs_no_user_text(caplog: pytest.LogCaptureFixture) -> None:

@@ -29,6 +29,7 @@ FLOORS = {
     "knowledge_blind.yml": 0.715,  # its first figure (74.5 %) minus 3 points, as issue 15 asks
     "spanish_heldout.yml": 0.65,
     "spanish_blind.yml": 0.85,
+    "followups_blind.yml": 0.83,  # 2026-12-02, English follow-ups, first measured at 86.6 %
 }
 PATHS = [SETS / name for name in FLOORS]
 

@@ -32,3 +32,14 @@ def test_python310_variable_must_really_be_310(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHON310": "/bin/false"}
     result = subprocess.run(["bash", str(FIND)], capture_output=True, text=True, env=env)
     assert result.stdout.strip() != "/bin/false"
+
+
+def test_the_security_pins_are_what_is_installed() -> None:
+    """constraints.txt overrides Rasa's caps (SECURITY.md); the venv must have exactly those versions."""
+    from importlib.metadata import version
+
+    pins = [line.split("==") for line in (PROJECT_ROOT / "constraints.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+    assert pins
+    wrong = {name: (pinned, version(name)) for name, pinned in pins if version(name) != pinned}
+    assert not wrong, f"run `make venv` (pinned, installed): {wrong}"

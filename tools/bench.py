@@ -36,11 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 from tools.harness import Server, free_port, start_redis, wait_for_http  # noqa: E402
 
-# What people send this assistant: questions, help requests, crisis, chit-chat.
+# What people send this assistant: questions, help requests, crisis and its follow-ups,
+# places, Spanish, chit-chat.
 OUR_MIX = [
     "hi", "yes", "what is debt bondage", "my boss took my passport and wont let me leave",
     "i live in london", "how do i know if there is a spy app on my phone", "he has a knife",
-    "is this chat private", "what is coercive control", "thanks",
+    "i cant talk he will hear me", "can i text instead", "im in cork",
+    "mi esposo me pega, que hago", "is it free", "what is coercive control", "thanks",
 ]
 # What `rasa init`'s moodbot understands.
 STOCK_MIX = [

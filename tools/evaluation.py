@@ -147,6 +147,7 @@ def summary(evaluation: Evaluation) -> Dict[str, Any]:
         "excluded_as_seen_in_training": len(evaluation.excluded),
         "intent_accuracy": round(evaluation.accuracy, 4),
         "crisis_recall": round(evaluation.crisis_recall(), 4),
+        "crisis_examples": sum(1 for _, e, _ in evaluation.rows if e in CRISIS_INTENTS),
         "crisis_recall_by_intent": {i: round(evaluation.recall(i), 4) for i in CRISIS_INTENTS},
         "per_intent": evaluation.per_intent(),
         "mistakes": [{"text": t, "expected": e, "predicted": p} for t, e, p in evaluation.mistakes()],
@@ -171,7 +172,8 @@ def main(argv: List[str] | None = None) -> int:
     args.out.write_text(json.dumps(figures, indent=2))
     print(f"{args.data}: {figures['examples']} unseen examples scored "
           f"({figures['excluded_as_seen_in_training']} left out: the same sentence is in the training data)")
-    print(f"intent accuracy {figures['intent_accuracy']:.1%}, crisis recall {figures['crisis_recall']:.1%}")
+    crisis = "n/a (no crisis sentences)" if figures["crisis_examples"] == 0 else f"{figures['crisis_recall']:.1%}"
+    print(f"intent accuracy {figures['intent_accuracy']:.1%}, crisis recall {crisis}")
     for row in figures["mistakes"]:
         print(f"  {row['expected']:30} -> {row['predicted']:30} {row['text']}")
     print(f"saved {args.out}")

@@ -81,14 +81,15 @@ def wait_for_http(server: Server, path: str = "/", timeout: float = 180.0) -> No
     raise RuntimeError(f"{server.name} did not start in {timeout}s:\n{server.output()[-3000:]}")
 
 
-def start_redis(logs: Path) -> Server:
-    """A throwaway redis-server with no persistence on a free port."""
+def start_redis(logs: Path, persistence: List[str] | None = None) -> Server:
+    """A throwaway redis-server on a free port: no persistence, unless `persistence` gives
+    redis-server options that turn it on (e.g. ["--appendonly", "yes"]; [] = Redis's defaults)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(logs)]
+    saving = ["--save", "", "--appendonly", "no"] if persistence is None else persistence
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", *saving, "--dir", str(logs)]
     server = _spawn(f"redis-{port}", command, dict(os.environ), logs, port)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

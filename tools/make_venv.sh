@@ -10,3 +10,5 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+# Security pins that override Rasa's caps (constraints.txt explains why --no-deps).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$here/constraints.txt"

@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Collection, Dict, List, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
@@ -27,7 +27,17 @@ from bot.text import CONTROL_CHARACTERS
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-_SENDER = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+_SENDER = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
+# Conversation ids each channel owns: the widget's random ids and SMS's keyed hashes.
+# Nobody may reach one channel's conversations through another (REST cannot write
+# into a widget's or a phone's conversation).
+CHANNEL_ID_PREFIXES = {"web": "web-", "sms": "sms-"}
+# A button's payload: "/" and a domain intent's name, nothing else (no entities, no
+# confidence). Rasa's YAML story reader logs any other "/" text whole, and would
+# read `/intent{...}` typed by a person as a command.
+_PAYLOAD = re.compile(r"/([A-Za-z_][A-Za-z0-9_]*)")
+_LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 
 class BadRequest(ValueError):
@@ -53,11 +63,29 @@ def check_text(text: Any) -> str:
     return text
 
 
-def check_sender(sender: Any) -> str:
-    """A usable conversation id (1-128 letters, digits or _.:@+-)."""
-    if not isinstance(sender, str) or not _SENDER.match(sender):
+def check_sender(sender: Any, channel: str = "rest") -> str:
+    """A usable conversation id of this channel (1-128 letters, digits or _.:@+-)."""
+    if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
         raise BadRequest(400, "'sender' must be 1-128 letters, digits or _.:@+- characters.")
+    own = CHANNEL_ID_PREFIXES.get(channel)
+    if own is not None and not sender.startswith(own):
+        raise BadRequest(400, f"'sender' must start with {own!r} on this channel.")
+    if own is None and sender.lower().startswith(tuple(CHANNEL_ID_PREFIXES.values())):
+        reserved = " or ".join(repr(p) for p in CHANNEL_ID_PREFIXES.values())
+        raise BadRequest(400, f"'sender' must not start with {reserved}: those ids belong to other channels.")
     return sender
+
+
+def screen_payload(text: str, intents: Collection[str]) -> str:
+    """The text Rasa may parse: a domain intent's payload ("/affirm") as it is, anything
+    else without its leading slashes, so it is read as words ("/{x" -> "{x")."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return text
+    payload = _PAYLOAD.fullmatch(stripped)
+    if payload and payload.group(1) in intents:
+        return stripped
+    return _LEADING_SLASHES.sub("", stripped)
 
 
 def content_type_of(request: Any) -> str:
@@ -65,7 +93,8 @@ def content_type_of(request: Any) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-def parse_message_request(request: Any, content_types: Tuple[str, ...] = ("application/json",)) -> Tuple[str, str]:
+def parse_message_request(request: Any, content_types: Tuple[str, ...] = ("application/json",),
+                          channel: str = "rest") -> Tuple[str, str]:
     """(sender, text) from a JSON request body, or BadRequest for every way it can be wrong."""
     content_type = content_type_of(request)
     if content_type not in content_types:
@@ -79,9 +108,12 @@ def parse_message_request(request: Any, content_types: Tuple[str, ...] = ("appli
         raise BadRequest(400, "The request is not valid UTF-8.") from None
     except ValueError:
         raise BadRequest(400, "The request is not valid JSON.") from None
+    except RecursionError:
+        # json.loads recurses once per nesting level: ~1,000 brackets exhaust the stack.
+        raise BadRequest(400, "The request is nested too deeply.") from None
     if not isinstance(body, dict):
         raise BadRequest(400, "Send a JSON object with 'sender' and 'message'.")
-    return check_sender(body.get("sender")), check_text(body.get("message"))
+    return check_sender(body.get("sender"), channel), check_text(body.get("message"))
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +162,10 @@ async def answer(
     metadata: Dict[str, Any] | None = None,
 ) -> Answer:
     """Run one message through Rasa and always return something to send."""
+    if text.lstrip().startswith("/"):
+        text = screen_payload(text, _domain_intents(app))
+        if not text:  # nothing but slashes: nothing for Rasa to read
+            return Answer([{"recipient_id": sender_id, "text": t} for t in core_messages()], False)
     collector = CollectingOutputChannel()
     failed = False
     try:
@@ -154,6 +190,11 @@ async def answer(
         texts = await _safety_net(app, text, sender_id, failed, (metadata or {}).get("country"))
         messages = [{"recipient_id": sender_id, "text": t} for t in texts]
     return Answer(messages, False)
+
+
+def _domain_intents(app: Any) -> Collection[str]:
+    domain = getattr(app.ctx.agent, "domain", None)
+    return frozenset(domain.intents) if domain is not None else frozenset()
 
 
 async def _safety_net(app: Any, text: str, sender_id: str, failed: bool, phone_country: str | None) -> List[str]:

@@ -29,11 +29,10 @@ import secrets
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Mapping, Sequence
-from urllib.parse import parse_qsl
 
 import yaml
 from rasa.core.channels.channel import InputChannel
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -45,10 +44,10 @@ from bot.channels.common import (
     OnNewMessage,
     answer,
     check_text,
-    content_type_of,
     core_messages,
     safety_net_messages,
 )
+from bot.channels.sms_form import FORM_TYPE, MAX_FORM_BYTES, Params, form_problem, read_form
 from bot.channels.sms_text import chosen_payload, render_reply
 from bot.config import PROJECT_ROOT, Settings, settings
 from bot.conversation import State
@@ -61,9 +60,6 @@ logger = logging.getLogger(__name__)
 WORDS_FILE = PROJECT_ROOT / "data" / "sms.yml"
 _WORD_KEYS = ("first_notice", "choice", "help_footer", "resume")
 
-# Twilio's form is a few kilobytes (Body is at most 1600 characters); refuse more unread.
-MAX_FORM_BYTES = 64 * 1024
-FORM_TYPE = "application/x-www-form-urlencoded"
 # A MessageSid seen in the last day is a replay: Twilio does not retry messaging
 # webhooks after that, and a day of hashed ids is small.
 SID_PREFIX = KEY_PREFIX + "sms-sid:"
@@ -80,6 +76,11 @@ OPT_OUT_WORDS = frozenset({"stop", "stopall", "stop all", "unsubscribe", "cancel
                            "optout", "opt out", "revoke"})
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "optin", "opt in"})
 HELP_WORDS = frozenset({"help", "info"})
+# Spanish keywords (whole message): AYUDA is HELP in Spanish and switches the
+# conversation to Spanish; ESPANOL switches it (the NLU reads it as switch_language).
+SPANISH_HELP_WORDS = frozenset({"ayuda"})
+SPANISH_WORDS = frozenset({"espanol"})
+LANGUAGES = ("en", "es")
 
 _HOW_TO_ENABLE = (
     "Set TWILIO_AUTH_TOKEN, SMS_PUBLIC_URL and SMS_ID_SECRET (README: 'Connecting SMS (Twilio)'), "
@@ -87,14 +88,15 @@ _HOW_TO_ENABLE = (
 )
 
 
-@lru_cache(maxsize=1)
-def sms_words() -> Dict[str, str]:
-    """The SMS-only sentences from data/sms.yml, checked to be all there."""
+@lru_cache(maxsize=2)
+def sms_words(language: str = "en") -> Dict[str, str]:
+    """The SMS-only sentences from data/sms.yml in a language, checked to be all there."""
     loaded = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8")) or {}
-    missing = [key for key in _WORD_KEYS if not isinstance(loaded.get(key), str)]
+    words = loaded if language == "en" else loaded.get(language) or {}
+    missing = [key for key in _WORD_KEYS if not isinstance(words.get(key), str)]
     if missing:
-        raise ValueError(f"{WORDS_FILE}: missing {', '.join(missing)}")
-    return {key: loaded[key] for key in _WORD_KEYS}
+        raise ValueError(f"{WORDS_FILE}: missing {', '.join(missing)} ({language})")
+    return {key: words[key] for key in _WORD_KEYS}
 
 
 def conversation_id(number: str, secret: str) -> str:
@@ -149,28 +151,6 @@ class SmsConfig:
         return cls(RequestValidator(token) if token else None, url, secret, None)
 
 
-class _Params(dict):
-    """Form fields in the shape twilio's RequestValidator reads repeated fields from."""
-
-    def __init__(self, pairs: Sequence[tuple]) -> None:
-        super().__init__()
-        self.all: Dict[str, List[str]] = {}
-        for name, value in pairs:
-            self.all.setdefault(name, []).append(value)
-            self.setdefault(name, value)
-
-    def getall(self, name: str) -> List[str]:
-        return self.all[name]
-
-
-def _form(request: Request) -> _Params | None:
-    """The form fields (blank ones kept: Twilio signs them), or None if not a form."""
-    if content_type_of(request) != FORM_TYPE:
-        return None
-    body = request.body.decode("utf-8", errors="replace")
-    return _Params(parse_qsl(body, keep_blank_values=True))
-
-
 class SmsInput(InputChannel):
     """Twilio-compatible SMS: signed requests in, TwiML out, no phone number kept."""
 
@@ -181,7 +161,8 @@ class SmsInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> SmsInput:
         """Called by Rasa at start-up. Settings come from .env, not credentials.yml."""
-        sms_words()  # a broken data file should fail here, not on someone's first text
+        for language in LANGUAGES:  # a broken data file should fail here, not on someone's first text
+            sms_words(language)
         return cls(SmsConfig.from_settings(settings()))
 
     def __init__(self, config: SmsConfig) -> None:
@@ -203,7 +184,7 @@ class SmsInput(InputChannel):
                 return response.text(self.config.disabled, status=503)
             if len(request.body or b"") > MAX_FORM_BYTES:
                 return response.text("The request is too large.", status=413)
-            form = _form(request)
+            form = read_form(request)
             if not self._authentic(request, form):
                 # Nothing from the request is logged; the usual cause is a mismatched setting.
                 logger.warning("Refused an SMS request without a valid Twilio signature (403). If real "
@@ -211,6 +192,12 @@ class SmsInput(InputChannel):
                 return response.text("Forbidden: the X-Twilio-Signature is missing or wrong.", status=403)
             if form is None:
                 return response.text(f"Send the webhook as {FORM_TYPE}.", status=415)
+            problem = form_problem(form) if self.config.validator is not None else None
+            if problem:
+                # A re-spelt replay of a signed form, or a parameter Twilio added (then see TWILIO_FIELDS).
+                logger.warning("Refused a signed SMS request with %s (400). If real texts get this, "
+                               "Twilio may have added a parameter: see bot/channels/sms_form.py.", problem)
+                return response.text(f"Refused: {problem}.", status=400)
             try:
                 return await self._reply(request, on_new_message, form)
             except Exception as error:  # noqa: BLE001 - the gateway must never get a 5xx
@@ -221,7 +208,7 @@ class SmsInput(InputChannel):
         return blueprint
 
     # ---- checks -----------------------------------------------------------
-    def _authentic(self, request: Request, form: _Params | None) -> bool:
+    def _authentic(self, request: Request, form: Params | None) -> bool:
         validator = self.config.validator
         if validator is None:  # SMS_INSECURE_DEV without a token
             return True
@@ -238,7 +225,7 @@ class SmsInput(InputChannel):
         return shared_kv().add_if_absent(SID_PREFIX + self._hash(sid), "1", SID_TTL_SECONDS)
 
     # ---- replies ----------------------------------------------------------
-    async def _reply(self, request: Request, on_new_message: OnNewMessage, form: _Params) -> HTTPResponse:
+    async def _reply(self, request: Request, on_new_message: OnNewMessage, form: Params) -> HTTPResponse:
         sid = form.get("MessageSid") or form.get("SmsSid")
         if sid and not self._first_time(sid):
             return twiml([])
@@ -268,17 +255,23 @@ class SmsInput(InputChannel):
         state = State.from_slots(tracker.current_slot_values()) if tracker is not None else State()
         if not state.region:
             state = replace(state, region=country)
-        notice = [] if _has_user_message(tracker) else [self._first_notice()]
-        if keyword in HELP_WORDS:
-            return twiml(self._render([], [*core_messages(state.region, state.language), sms_words()["help_footer"],
-                                           *notice]))
+        if keyword in SPANISH_HELP_WORDS or keyword in SPANISH_WORDS:
+            state = replace(state, language="es")
+        first = not _has_user_message(tracker)
+        if keyword in SPANISH_HELP_WORDS:
+            await _remember_language(agent, conversation, "es")
+        if keyword in HELP_WORDS or keyword in SPANISH_HELP_WORDS:
+            words = sms_words(state.language)
+            return twiml(self._render([], [*core_messages(state.region, state.language), words["help_footer"],
+                                           *self._notice(first, state.language)], state.language))
         try:
             text = check_text(text)
         except BadRequest:
             # From the real gateway, so someone is waiting: an empty text (a picture) or
             # an over-long one still gets the numbers, by crisis phrases alone if need be.
-            return self._safety_net(text, state, notice)
+            return self._safety_net(text, state, self._notice(first, state.language))
 
+        notice = self._notice(first, state.language)
         text = chosen_payload(text, _last_buttons(tracker)) or text
         result = await answer(request.app, on_new_message, text, conversation, self.name(),
                               metadata={"country": country} if country else None)
@@ -286,21 +279,35 @@ class SmsInput(InputChannel):
             # By default nothing: a confirmation on the phone shows there was a chat.
             reply = settings().sms_quick_exit_reply
             return twiml(self._render([], [reply] if reply else []))
-        return twiml(self._render(result.messages, notice))
+        return twiml(self._render(result.messages, notice, state.language))
 
-    def _render(self, messages: Iterable[Mapping[str, Any]], extra: Sequence[str]) -> List[str]:
-        return render_reply(messages, sms_words()["choice"], extra)
+    def _render(self, messages: Iterable[Mapping[str, Any]], extra: Sequence[str], language: str = "en") -> List[str]:
+        return render_reply(messages, sms_words(language)["choice"], extra)
 
-    def _first_notice(self) -> str:
-        return sms_words()["first_notice"].format(exit=settings().quick_exit_phrases[0].upper())
+    def _notice(self, first: bool, language: str) -> List[str]:
+        """The first reply's notice that texts stay on the phone (nothing after that)."""
+        if not first:
+            return []
+        phrases = settings().quick_exit_phrases
+        exit_phrase = "salir" if language == "es" and "salir" in phrases else phrases[0]
+        return [sms_words(language)["first_notice"].format(exit=exit_phrase.upper())]
 
     def _safety_net(self, text: str | None, state: State, extra: Sequence[str] = ()) -> HTTPResponse:
         """The reply from the hotline directory alone (crisis phrases, else the core hotlines)."""
         try:
-            return twiml(self._render([], [*safety_net_messages(text, state), *extra]))
+            return twiml(self._render([], [*safety_net_messages(text, state), *extra], state.language))
         except Exception as error:  # noqa: BLE001 - still a valid, empty TwiML, never a 5xx
             logger.error("The SMS safety net failed (%s).", type(error).__name__)
             return twiml([])
+
+
+async def _remember_language(agent: Any, conversation: str, language: str) -> None:
+    """Set the conversation's language slot without a turn (AYUDA is a keyword, not a message)."""
+    async with agent.lock_store.lock(conversation):
+        store = agent.tracker_store
+        tracker = await store.retrieve(conversation) or store.init_tracker(conversation)
+        tracker.update(SlotSet("language", language))
+        await store.save(tracker)
 
 
 def _has_user_message(tracker: Any) -> bool:

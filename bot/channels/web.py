@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
-from urllib.parse import urlsplit
 
+import yaml
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -54,22 +54,54 @@ def security_headers(config: Settings) -> Dict[str, str]:
     }
 
 
+WIDGET_PATH = "/webhooks/web"
+
+
+async def add_security_headers(request: Request, reply: HTTPResponse) -> None:
+    """Response middleware: every answer under /webhooks/web/, Sanic's error pages included."""
+    if reply is not None and (request.path or "").startswith(WIDGET_PATH):
+        for name, value in security_headers(settings()).items():
+            reply.headers.setdefault(name, value)
+
+
 @lru_cache(maxsize=8)
 def _read(name: str) -> str:
     """A widget file, read from disk once per process."""
     return (WIDGET_DIR / name).read_text(encoding="utf-8")
 
 
+PARAMETERS_FILE = WIDGET_DIR / "parameters.yml"
+
+
+@lru_cache(maxsize=1)
+def widget_parameters() -> Dict[str, Dict[str, Any]]:
+    """The widget's data attributes, as bot/widget/parameters.yml declares them."""
+    declared = yaml.safe_load(PARAMETERS_FILE.read_text(encoding="utf-8"))
+    if not isinstance(declared, dict) or not all(isinstance(v, dict) for v in declared.values()):
+        raise ValueError(f"{PARAMETERS_FILE}: each parameter must be a mapping")
+    return declared
+
+
+def _setting_values(config: Settings) -> Dict[str, Any]:
+    """The settings a parameter can name as its default (bot/config.py reads them)."""
+    return {"WIDGET_TITLE": config.widget_title, "WIDGET_GREETING": config.widget_greeting,
+            "WIDGET_EXIT_URL": config.widget_exit_url}
+
+
 def widget_defaults(config: Settings) -> Dict[str, Any]:
-    """What the widget uses when the script tag sets no data attribute."""
+    """What widget.js needs: each declared attribute's default here, and the server's facts."""
+    settings_now = _setting_values(config)
+    params: Dict[str, Any] = {}
+    for name, spec in widget_parameters().items():
+        # "server" has no fixed default: the browser knows where the script came from.
+        default = settings_now[spec["setting"]] if spec.get("setting") else (None if name == "server" else spec["default"])
+        params[name] = {"default": default, **({"values": spec["values"]} if spec.get("values") else {})}
     return {
-        "title": config.widget_title,
-        "greeting": config.widget_greeting,
-        "exitUrl": config.widget_exit_url,
+        "params": params,
         "exitPhrases": list(config.quick_exit_phrases),
         "maxChars": config.max_message_chars,
         # Shown when the server cannot be reached: the numbers still come from the directory.
-        "offline": core_messages(),
+        "offline": {language: core_messages(language=language) for language in ("en", "es")},
     }
 
 
@@ -100,14 +132,21 @@ def demo_page(config: Settings) -> str:
 
 
 def allowed_origin(request: Request, config: Settings) -> Tuple[bool, str | None]:
-    """(may this request be answered, the origin to allow in CORS headers if any)."""
-    origin = request.headers.get("origin")
-    if not origin:
-        return True, None  # not a browser's cross-origin request (curl, tests, old browsers)
-    if origin.rstrip("/") in config.widget_allowed_origins:
+    """(may this request be answered, the origin to allow in CORS headers if any).
+
+    Compared as strings with the configured origins, scheme and port included;
+    never with the Host header, which a DNS-rebinding page controls, and never
+    parsed (a malformed Origin is simply not one of ours).
+    """
+    origins = request.headers.getall("origin", [])
+    if len(origins) > 1:
+        raise BadRequest(400, "Send at most one Origin header.")
+    if not origins:
+        return True, None  # not from a browser (curl, other front ends)
+    origin = origins[0].strip().rstrip("/").lower()
+    if origin in config.widget_allowed_origins:
         return True, origin
-    same_host = urlsplit(origin).netloc.lower() == (request.host or "").lower()
-    return same_host, None
+    return origin in config.widget_public_origins, None
 
 
 def _for_widget(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -149,11 +188,19 @@ class WebInput(InputChannel):
         """Called by Rasa at start-up; checks the widget's files exist."""
         for name in ("widget.js", "widget.css", "demo.html"):
             _read(name)
+        widget_parameters()
         return cls()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (demo page), GET /widget.js, GET /widget.css, POST /webhook."""
         blueprint = Blueprint("web_widget", __name__)
+
+        @blueprint.listener("before_server_start")
+        async def guard_error_pages(app: Any, _: Any) -> None:
+            # Sanic answers 404, 405 and unhandled errors itself, outside any route of
+            # this blueprint (whose middleware would not run): only app-wide
+            # middleware reaches those pages.
+            app.register_middleware(add_security_headers, "response")
 
         def send(body: str, content_type: str, status: int = 200, extra: Dict[str, str] | None = None) -> HTTPResponse:
             headers = {**security_headers(settings()), **(extra or {})}
@@ -174,18 +221,18 @@ class WebInput(InputChannel):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             config = settings()
-            allowed, cors_origin = allowed_origin(request, config)
             extra = {"Vary": "Origin"}
-            if cors_origin:
-                extra["Access-Control-Allow-Origin"] = cors_origin
 
             def reply(payload: Dict[str, Any], status: int = 200) -> HTTPResponse:
                 return send(json.dumps(payload), "application/json", status, extra)
 
             try:
+                allowed, cors_origin = allowed_origin(request, config)
+                if cors_origin:
+                    extra["Access-Control-Allow-Origin"] = cors_origin
                 if not allowed:
                     raise BadRequest(403, "This site is not allowed to use this chat (WIDGET_ALLOWED_ORIGINS).")
-                sender, text = parse_message_request(request, _BODY_TYPES)
+                sender, text = parse_message_request(request, _BODY_TYPES, self.name())
             except BadRequest as error:
                 return reply({**error_payload(error), "exited": False, "new_conversation": False}, error.status)
             existed = await conversation_exists(request.app, sender)

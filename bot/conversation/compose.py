@@ -17,13 +17,21 @@ Words come from data/replies.yml, numbers from data/hotlines.yml.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from bot.conversation.state import State, Turn, update
 from bot.conversation.words import Words
 from bot.hotlines import HotlineDirectory, Service
 from bot.text import normalise
 
+# Which service facts answer a practical question (the service with them is preferred).
+_KNOWS: Dict[str, Callable[[Service], bool]] = {
+    "ask_cost": lambda s: bool(s.call),
+    "ask_language": lambda s: s.speaks_spanish() or s.interpreters,
+    "ask_confidential": lambda s: s.confidential is not None,
+    "ask_police_immigration": lambda s: s.not_police or s.not_immigration or bool(s.shares_without_consent),
+    "ask_for_someone_else": lambda s: s.for_others,
+}
 # Turns that need no emergency reminder even where we have no hotlines.
 _NO_REMINDER = frozenset({"greet", "goodbye", "thanks", "bot_challenge", "how_to_exit", "switch_language", "quick_exit"})
 PRACTICAL = ("ask_cost", "ask_language", "ask_confidential", "ask_police_immigration", "ask_for_someone_else",
@@ -136,9 +144,10 @@ class Composer:
             "inform_helper": lambda b, s, t, d, v: self._helper(s, d),
             "inform_contact_limits": lambda b, s, t, d, v: self._contact_limits(s, d),
             "cannot_talk": lambda b, s, t, d, v: self._options(s, d, "crisis_cannot_talk", text_only=True),
-            "ask_text_option": lambda b, s, t, d, v: self._text_question(s, d),
+            "ask_text_option": lambda b, s, t, d, v: self._text_question(s, d, t),
             "dont_want_to_call": lambda b, s, t, d, v: self._options(s, d, "crisis_dont_want_to_call", text_only=True),
             "ask_what_to_do": lambda b, s, t, d, v: self._what_to_do(s, d),
+            "ask_if_danger": lambda b, s, t, d, v: self._if_danger(s, d),
             "feel_scared": lambda b, s, t, d, v: self._scared(s, d, v),
             "say_safe": lambda b, s, t, d, v: self._safe_now(b, s, d, v),
             **{name: (lambda n: lambda b, s, t, d, v: self._practical(s, n, d, None, t))(name) for name in PRACTICAL},
@@ -152,9 +161,13 @@ class Composer:
         intent = turn.intent
         services = [s for s in self._services(crisis, state) if not self._is_emergency(s)][:MAX_SERVICES_IN_CRISIS]
         new_crisis = self.directory.need_for_intent(intent) == crisis
-        if intent == "cannot_talk" or (intent == "inform_contact_limits" and state.contact in TEXT_MODES):
+        said_contact = turn.first("contact")
+        if intent == "cannot_talk" or said_contact == "cannot_talk" or (
+                intent == "inform_contact_limits" and state.contact in TEXT_MODES):
             draft.add(self._say(state, "crisis_cannot_talk"), self._silent(state))
             draft.add(*self._text_lines(state, crisis))
+        elif said_contact == "text_only":
+            draft.add(self._say(state, "crisis_text"), *self._text_lines(state, crisis), self._text_911(state))
         elif intent in ("ask_text_option", "inform_contact_limits") and state.contact == "deaf":
             self._contact_limits(state, draft)
         elif intent in ("ask_text_option", "inform_contact_limits"):
@@ -184,7 +197,8 @@ class Composer:
             if state.contact in TEXT_MODES:
                 draft.add(self._silent(state))
         elif state.contact in TEXT_MODES:
-            draft.add(self._say(state, "crisis_still_here", turn=variant), *self._text_lines(state, crisis)[:1])
+            draft.add(self._say(state, "crisis_still_here", turn=variant), self._silent(state),
+                      *self._text_lines(state, crisis)[:1])
         else:
             draft.add(self._say(state, "crisis_still_here", turn=variant), *self._lines(services[:1], state))
         return self._hint(state, draft)
@@ -223,7 +237,7 @@ class Composer:
         if not before.crisis:
             return draft.add(self._say(state, "glad_safe_now"), self._say(state, "anything_else", turn=variant))
         need = state.need if state.need in self.directory.needs else before.crisis
-        services = [s for s in self._services(need, state) if not self._is_emergency(s)]
+        services = [s for s in self._services(need or "core", state) if not self._is_emergency(s)]
         draft.add(self._say(state, "crisis_ended"), *self._lines(services[:1], state))
         number = self._emergency(state)
         return self._hint(state, draft.add(self._say(state, "if_it_changes", emergency=number) if number else None))
@@ -262,6 +276,11 @@ class Composer:
 
     def _answer(self, state: State, turn: Turn, draft: _Draft) -> _Draft:
         draft.add(self._answer_text(state, turn))
+        if state.helper:
+            draft.add(self._say(state, "helper_reminder"))
+        named = self._named_service(turn.text, state)
+        if named and self._supported(state):
+            return self._hint(state, draft.add(self._line(named, state)))
         need = state.need or turn.answer_need
         if need and need != "none" and need in self.directory.needs:
             services = [s for s in self._services(need, state) if not self._is_emergency(s)]
@@ -281,14 +300,21 @@ class Composer:
         draft.add(self._say(state, opening), *self._text_lines(state, need))
         return self._hint(state, draft)
 
-    def _text_question(self, state: State, draft: _Draft) -> _Draft:
+    def _text_question(self, state: State, draft: _Draft, turn: Turn | None = None) -> _Draft:
         if state.contact == "deaf":
             return self._contact_limits(state, draft)
+        emergency = self._emergency_service(state)
+        if emergency and turn and any(n in turn.text for n in self.directory.emergency_numbers(self._region(state))):
+            # "can i text 911 / sms 000": the emergency service's own text or silent option.
+            if emergency.text:
+                return draft.add(self._line(emergency, state, prefer_text=True), self._text_911(state))
+            return draft.add(self._silent(state) or self._say(state, "crisis_cannot_talk"))
         need = state.need if state.need and state.need != "core" else "crisis_text"
         services = [s for s in self._services(need, state) if not self._is_emergency(s)]
         first = services[0] if services else None
         if first and first.has_text_or_chat:
-            draft.add(self._say(state, "text_yes"), self._line(first, state, prefer_text=True))
+            draft.add(self._say(state, "text_yes"), self._line(first, state, prefer_text=True),
+                      self._say(state, "text_history"))
             if first.text_safety:
                 draft.add(self._say(state, "text_safety", service=first.name))
         else:
@@ -303,6 +329,16 @@ class Composer:
         services = [s for s in self._services(state.need, state) if not self._is_emergency(s)]
         return self._hint(state, draft.add(self._say(state, "what_to_do_need"), *self._lines(services[:1], state),
                                            self._if_in_danger(state)))
+
+    def _if_danger(self, state: State, draft: _Draft) -> _Draft:
+        """"What if he gets violent": the emergency number for then, the silent option, the need's service."""
+        number = self._emergency(state)
+        if number is None:
+            return draft.add(self.words.say(state.language, "no_emergency_known", country=self._country_name(state)))
+        draft.add(self._say(state, "if_in_danger", emergency=number), self._silent(state))
+        need = state.need if state.need and state.need != "core" else "danger"
+        services = [s for s in self._services(need, state) if not self._is_emergency(s)]
+        return self._hint(state, draft.add(*self._lines(services[:1], state)))
 
     def _scared(self, state: State, draft: _Draft, variant: int) -> _Draft:
         draft.add(self._crisis_lead(state, "danger", variant), self._say(state, "crisis_scared"))
@@ -361,8 +397,9 @@ class Composer:
         named = self._named_service(turn.text if turn else "", state)
         if named:
             services = [named, *services]
-        elif intent == "ask_cost":
-            services = [s for s in services if s.call] or services
+        elif intent in _KNOWS:
+            # The need's service whose own facts answer this question, when one has them.
+            services = sorted(services, key=lambda s: not _KNOWS[intent](s))
         if not services:
             return self._menu(state, draft) if not crisis else draft
         service = services[0]
@@ -384,22 +421,30 @@ class Composer:
             draft.add(self._say(state, "confidential_yes" if service.confidential else "confidential_unknown", service=name))
             self._police_facts(state, service, draft)
         elif intent == "ask_police_immigration":
+            if service.confidential:
+                draft.add(self._say(state, "confidential_yes", service=name))
             if not self._police_facts(state, service, draft):
                 draft.add(self._say(state, "police_unknown", service=name))
         elif intent == "ask_for_someone_else":
             draft.add(self._say(state, "for_others_yes" if service.for_others else "for_others_general", service=name))
         elif intent == "ask_what_happens":
-            draft.add(self._say(state, "what_happens"))
+            draft.add(self._say(state, "what_happens"), self._hours(state, service))
         elif intent == "ask_talk_to_person":
-            draft.add(self._say(state, "talk_to_person"))
+            draft.add(self._say(state, "talk_to_person"), self._hours(state, service))
         draft.add(self._line(service, state))
         return self._hint(state, draft)
+
+    def _hours(self, state: State, service: Service) -> str | None:
+        return self._say(state, "open_247", service=service.name) if service.hours == "24/7" else None
 
     def _police_facts(self, state: State, service: Service, draft: _Draft) -> bool:
         name = service.name
         said = False
         if service.not_police and service.not_immigration:
             draft.add(self._say(state, "not_police_or_immigration", service=name))
+            said = True
+        elif service.not_police and service.not_government:
+            draft.add(self._say(state, "not_police_or_government", service=name))
             said = True
         elif service.not_police:
             draft.add(self._say(state, "not_police", service=name))
@@ -436,9 +481,12 @@ class Composer:
         return draft.add(self._say(state, "anything_else", turn=variant))
 
     def _not_understood(self, state: State, draft: _Draft, variant: int) -> _Draft:
+        if state.contact == "deaf":
+            return self._contact_limits(state, draft)
         if state.need and state.need != "core":
             services = [s for s in self._services(state.need, state) if not self._is_emergency(s)]
-            return self._hint(state, draft.add(self._say(state, "not_understood", turn=variant),
+            reminder = self._say(state, "helper_reminder") if state.helper else None
+            return self._hint(state, draft.add(reminder or self._say(state, "not_understood", turn=variant),
                                                *self._lines(services[:1], state), self._if_in_danger(state)))
         return self._menu(state, draft)
 
@@ -581,12 +629,19 @@ class Composer:
 
 def _names_of(service: Service) -> List[str]:
     """How people name a service: its name and label, before any bracket or comma, if specific enough."""
-    names = [normalise(n) for n in service.names]
-    for raw in (service.name, service.label):
-        name = normalise(raw.split("(")[0].split(",")[0])
-        if len(name) >= 5 and name not in _GENERIC_NAMES:
-            names.append(name)
-    return names
+    key = (service.key, service.name, service.label, service.names)
+    cached = _NAMES.get(key)
+    if cached is None:
+        cached = [normalise(n) for n in service.names]
+        for raw in (service.name, service.label):
+            name = normalise(raw.split("(")[0].split(",")[0])
+            if len(name) >= 5 and name not in _GENERIC_NAMES:
+                cached.append(name)
+        _NAMES[key] = cached
+    return cached
+
+
+_NAMES: Dict[Tuple[str, ...] | Tuple[Any, ...], List[str]] = {}
 
 
 # Labels that name a kind of service, not one service.

@@ -24,7 +24,7 @@ SAFE_INTENT = "say_safe"
 # "he's gone quiet" is not "I'm safe": a crisis ends only when the model is this sure.
 SAFE_CONFIDENCE = 0.6
 # A model-guessed crisis (not a safety-net phrase) replaces another crisis only when this sure.
-SWITCH_CRISIS_CONFIDENCE = 0.5
+SWITCH_CRISIS_CONFIDENCE = 0.7
 UNCLEAR_INTENTS = ("nlu_fallback", "out_of_scope")
 
 CONTACT_MODES = ("cannot_talk", "text_only", "deaf", "no_calls")

@@ -6,9 +6,19 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 from bot.conversation.state import Turn
 
+
+def _crisis_intents() -> Tuple[str, ...]:
+    from bot.hotlines import directory
+
+    found = directory()
+    return tuple(i for need in found.crisis_needs for i in found.needs[need].intents)
+
+
 # When no intent is clear, a need the model gives at least this much probability is
 # taken as what the person described (a long disclosure still gets its service).
 NEED_GUESS = 0.45
+# ... and at least this many times the share of the model's classes that sit in that need.
+NEED_LIFT = 1.25
 
 
 def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None = None,
@@ -26,10 +36,13 @@ def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None
     # A crisis phrase can override a knowledge question ("im 15 and sent nudes, am i in trouble");
     # the answer the model picked still goes with the crisis reply.
     ranking = [r.get("name") for r in parse.get("intent_ranking") or []]
-    answered = "faq" if intent == "faq" or (len(ranking) > 1 and ranking[1] == "faq") else intent
+    overridden_question = intent in _crisis_intents() and len(ranking) > 1 and ranking[1] == "faq"
+    answered = "faq" if intent == "faq" or overridden_question else intent
     answer_key, answers, answer_need = answer_of(parse, answered)
     needs = parse.get("need_ranking") or []
-    need_guess = needs[0].get("name") if needs and float(needs[0].get("confidence") or 0) >= NEED_GUESS else None
+    top = needs[0] if needs else {}
+    sure = float(top.get("confidence") or 0) >= NEED_GUESS and float(top.get("lift") or 0) >= NEED_LIFT
+    need_guess = top.get("name") if sure else None
     return Turn(
         intent=intent,
         confidence=confidence,
@@ -41,7 +54,7 @@ def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None
         place_choices=entities.get("place_choice", ()),
         place_name=place_name,
         phone_country=(metadata or {}).get("country"),
-        previous_bot_text=(bot_texts or [None])[-1],
+        previous_bot_text=bot_texts[-1] if bot_texts else None,
         need_guess=need_guess,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import PROJECT_ROOT
 from bot.nlu.base import RuleComponent, add_entities
-from bot.text import contains_phrase, normalise
+from bot.text import normalise, phrases_pattern
 
 CUES_FILE = PROJECT_ROOT / "data" / "conversation_cues.yml"
 ADULT_AGE = 18
@@ -53,17 +53,27 @@ class Cues:
     def found(self, text: str) -> Dict[str, List[str]]:
         """Entity -> values this text sets."""
         words = normalise(text)
+        padded = f" {words} "
         found: Dict[str, List[str]] = {}
-        for entity, values in self.phrases.items():
-            for value, listed in values.items():
-                if any(contains_phrase(words, p) for p in listed):
+        for entity, values in self._patterns.items():
+            for value, pattern in values.items():
+                if pattern.search(padded):
                     found.setdefault(entity, []).append(value)
         age = self.age(words)
         if age is not None:
             found.setdefault("facet", []).append("under_18" if age < ADULT_AGE else "adult")
-        if "helper" in found.get("asker", []) and any(contains_phrase(words, p) for p in self.about_self):
+        if "helper" in found.get("asker", []) and self._about_self.search(padded):
             found["asker"] = [v for v in found["asker"] if v != "helper"] or ["self"]
         return found
+
+    @cached_property
+    def _patterns(self) -> Dict[str, Dict[str, re.Pattern]]:
+        return {entity: {value: phrases_pattern(listed) for value, listed in values.items()}
+                for entity, values in self.phrases.items()}
+
+    @cached_property
+    def _about_self(self) -> re.Pattern:
+        return phrases_pattern(self.about_self)
 
     def age(self, words: str) -> int | None:
         for pattern in self.ages:

@@ -65,7 +65,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "min_df": 2,  # n-grams seen once are noise and cost memory
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
-            "ranking_length": 10,
+            # Kept short: every parse is stored with the conversation and read back each message.
+            "ranking_length": 5,
             "random_seed": 2026,
         }
 
@@ -96,6 +97,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             self._vectorizers.append((vectorizer.build_analyzer(), vocabulary, vectorizer.idf_, offset))
             offset += len(vectorizer.vocabulary_)
         self._needs = [self._need_of(label) for label in self.classes]
+        counts = Counter(need for need in self._needs if need)
+        self._need_shares = {need: count / len(self.classes) for need, count in counts.items()}
         classifier = self.model.named_steps["classifier"]
         # Row-major (features x classes): a message's few n-grams pick a few rows.
         self._weights = np.ascontiguousarray(classifier.coef_.T)
@@ -229,7 +232,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if need:
                 masses[need] += float(probability)
         ranked = sorted(masses.items(), key=lambda item: -item[1])[:3]
-        return [{INTENT_NAME_KEY: need, PREDICTED_CONFIDENCE_KEY: mass} for need, mass in ranked]
+        # "lift": how many times its share of the classes the need got. A need with 30 answers
+        # collects mass from gibberish by number alone; a real signal is well above its share.
+        return [{INTENT_NAME_KEY: need, PREDICTED_CONFIDENCE_KEY: mass, "lift": mass / self._need_shares[need]}
+                for need, mass in ranked]
 
     def _selections(self, answers: Dict[str, List[Tuple[str, float]]]) -> Dict[str, Any]:
         """ResponseSelector's output format, one entry per retrieval intent."""
@@ -247,7 +253,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 },
                 "ranking": [
                     {PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: k}
-                    for k, p in ranked[: self.config["ranking_length"]]
+                    for k, p in ranked[:3]
                 ],
             }
         return selections

@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.base import RuleComponent
 from bot.nlu.override import override_intent
-from bot.text import normalise
+from bot.text import normalise_phrase
 
 QUICK_EXIT_INTENT = "quick_exit"
 QUICK_EXIT_PAYLOAD = "/quick_exit"
@@ -32,7 +32,7 @@ def is_quick_exit(text: str | None, phrases: Iterable[str] | None = None) -> boo
         from bot.config import settings
 
         phrases = settings().quick_exit_phrases
-    return normalise(text) in set(phrases)
+    return normalise_phrase(text) in set(phrases)
 
 
 @DefaultV1Recipe.register(

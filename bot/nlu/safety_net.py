@@ -8,7 +8,9 @@ so this runs after the classifier (and after FallbackClassifier) and wins.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -21,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.config import PROJECT_ROOT
 from bot.nlu.base import RuleComponent
 from bot.nlu.override import override_intent
-from bot.text import contains_phrase, normalise
+from bot.text import normalise, phrases_pattern
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,19 @@ class CrisisRule:
 
     def matches(self, words: str) -> bool:
         """Whether a normalised message triggers this rule."""
-        if any(contains_phrase(words, p) for p in self.phrases):
+        padded = f" {words} "
+        if self._phrase_pattern.search(padded):
             return True
-        return any(
-            all(any(contains_phrase(words, p) for p in group) for group in combination)
-            for combination in self.all_of if combination
-        )
+        return any(all(group.search(padded) for group in combination) for combination in self._group_patterns)
+
+    @cached_property
+    def _phrase_pattern(self) -> re.Pattern:
+        return phrases_pattern(self.phrases)
+
+    @cached_property
+    def _group_patterns(self) -> Tuple[Tuple[re.Pattern, ...], ...]:
+        # One compiled alternation per group: about a thousand phrases are checked in C, not Python.
+        return tuple(tuple(phrases_pattern(group) for group in combination) for combination in self.all_of if combination)
 
 
 def load_rules(path: Path) -> Tuple[CrisisRule, ...]:
@@ -127,14 +136,16 @@ class CrisisSafetyNet(RuleComponent, IntentClassifier):
             if text.startswith("/"):
                 continue  # an explicit payload already names its intent
             intent = crisis_intent_for(text, self.rules)
+            confidence = 1.0
             current = (message.get(INTENT) or {}).get("name")
             if intent is None and current == "nlu_fallback":
                 guesses = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "nlu_fallback"]
                 best = guesses[0] if guesses else {}
                 if best.get("name") in crisis_intents and best.get("confidence", 0) >= self.config["model_threshold"]:
-                    intent = best["name"]
+                    # The model's guess keeps its own confidence: a guess, not a rule.
+                    intent, confidence = best["name"], float(best["confidence"])
             if intent and intent != current:
-                override_intent(message, intent)
+                override_intent(message, intent, confidence)
                 logger.debug("Crisis safety net routed a message to %s.", intent)
         return messages
 

@@ -55,6 +55,24 @@ class _MemoryKV:
             self._items[key] = (value, time.monotonic() + ttl)
             return True
 
+    def set_unless(self, key: str, value: str, ttl: float, blocker: str) -> bool:
+        """Set unless `blocker` exists; True when set."""
+        with self._lock:
+            item = self._items.get(blocker)
+            if item and item[1] > time.monotonic():
+                return False
+            self._items[key] = (value, time.monotonic() + ttl)
+            return True
+
+    def delete_if_equal(self, key: str, value: str) -> bool:
+        """Delete only while the key still holds `value`; True when deleted."""
+        with self._lock:
+            item = self._items.get(key)
+            if item and item[0] == value:
+                del self._items[key]
+                return True
+            return False
+
     def keys(self, prefix: str) -> List[str]:
         self.sweep()
         with self._lock:
@@ -68,6 +86,19 @@ class _MemoryKV:
             for key in expired:
                 del self._items[key]
         return len(expired)
+
+
+# Two checks and a write as one Redis command each (scripts run atomically), so a
+# message pays no extra round trip for them.
+_SET_UNLESS = """
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+_DELETE_IF_EQUAL = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 class KeyValue:
@@ -84,6 +115,9 @@ class KeyValue:
             self.redis = redis.Redis.from_url(
                 redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
             )
+            # Scripts are sent by their SHA (EVALSHA), loaded on first use.
+            self._set_unless = self.redis.register_script(_SET_UNLESS)
+            self._delete_if_equal = self.redis.register_script(_DELETE_IF_EQUAL)
         self._stop = threading.Event()
         self._sweeper = self._start_sweeper()
 
@@ -138,6 +172,18 @@ class KeyValue:
         self._redis_ok()
         return True, result
 
+    def _redis_call(self, script: Any, **kwargs: Any) -> Tuple[bool, Any]:
+        """Run a registered script; (False, None) when Redis is not usable now."""
+        import redis
+
+        try:
+            result = script(**kwargs)
+        except redis.RedisError as error:
+            self._redis_failed(error)
+            return False, None
+        self._redis_ok()
+        return True, result
+
     def get(self, key: str) -> str | None:
         ok, value = self._redis("get", key)
         if ok and value is not None:
@@ -162,6 +208,23 @@ class KeyValue:
             return bool(created)
         return self.memory.add_if_absent(key, value, ttl)
 
+    def set_unless(self, key: str, value: str, ttl: float, blocker: str) -> bool:
+        """Set `key` (with expiry) unless `blocker` exists, atomically; True when set."""
+        if self._use_redis():
+            ok, created = self._redis_call(self._set_unless, keys=[key, blocker], args=[value, int(ttl * 1000)])
+            if ok:
+                self.memory.delete(key)
+                return bool(created)
+        return self.memory.set_unless(key, value, ttl, blocker)
+
+    def delete_if_equal(self, key: str, value: str) -> bool:
+        """Delete `key` only while it still holds `value` (compare-and-delete); True when deleted."""
+        deleted = self.memory.delete_if_equal(key, value)
+        if self._use_redis():
+            ok, count = self._redis_call(self._delete_if_equal, keys=[key], args=[value])
+            deleted = deleted or bool(ok and count)
+        return deleted
+
     def keys(self, prefix: str) -> List[str]:
         """Keys with this prefix, for admin tools (`rasa export`): never on a message's path.
 
@@ -170,17 +233,13 @@ class KeyValue:
         found = set(self.memory.keys(prefix))
         ok, redis_keys = self._redis("scan_iter", match=prefix + "*", count=500)
         if ok:
+            import redis
+
             try:
                 found.update(k.decode("utf-8") for k in redis_keys)
-            except self._redis_errors() as error:
+            except redis.RedisError as error:  # the scan is lazy: errors come while iterating
                 self._redis_failed(error)
         return sorted(found)
-
-    @staticmethod
-    def _redis_errors() -> type:
-        import redis
-
-        return redis.RedisError
 
 
 _shared: Dict[str | None, KeyValue] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -25,7 +26,8 @@ class EphemeralLockStore(LockStore):
     message (with Redis, seven blocking round trips), and two servers can both
     take the first ticket. Here one atomic set-if-absent takes the lock and one
     delete gives it back; a second message for the same conversation waits,
-    checking every LOCK_POLL_SECONDS, until the first one is answered.
+    checking every LOCK_POLL_SECONDS, until the first one is answered. The lock
+    holds a random token and is given back only by the holder of that token.
     """
 
     PREFIX = KEY_PREFIX + "lock:"
@@ -50,16 +52,19 @@ class EphemeralLockStore(LockStore):
         key = self.PREFIX + conversation_id
         held = TicketLock(conversation_id)
         held.issue_ticket(lock_lifetime)
+        # The token makes this holder's value unique, so giving back compares it.
+        token = json.dumps({**json.loads(held.dumps()), "token": secrets.token_hex(16)})
         give_up = time.monotonic() + lock_lifetime
-        while not self.kv.add_if_absent(key, held.dumps(), lock_lifetime):
+        while not self.kv.add_if_absent(key, token, lock_lifetime):
             if time.monotonic() >= give_up:
                 raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
             await asyncio.sleep(min(wait_time_in_seconds, LOCK_POLL_SECONDS))
         try:
             yield held
         finally:
-            # Ours unless this message outlived the lock's expiry (minutes): accepted.
-            self.kv.delete(key)
+            # Compare-and-delete: a message that outlived its lock's expiry must not
+            # delete the lock another message has taken since.
+            self.kv.delete_if_equal(key, token)
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """Fetch the lock, if any."""

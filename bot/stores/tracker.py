@@ -17,7 +17,10 @@ Rasa 3.6 traps this module exists to avoid (read in rasa/core/):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from typing import Any, Iterable, List
 
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
@@ -36,6 +39,16 @@ from bot.stores.kv import KEY_PREFIX, shared_kv
 # for the conversation's state (bot.conversation).
 KEPT_USER_TURNS = 6
 
+# After an erase, a tombstone says "store nothing for this conversation" for a few
+# minutes: a message still uploading when the exit landed (Sanic waits up to 60 s
+# for a body; the lock a little more) is answered but not kept, so it cannot bring
+# the conversation back. Its key is a keyed hash of the id, never the id.
+ERASED_PREFIX = KEY_PREFIX + "erased:"
+ERASED_TTL_SECONDS = 3 * 60.0
+# The tombstones' hash key: random, made once by whichever server needs it first and
+# shared through the same store, so every server finds every tombstone.
+ERASE_KEY = KEY_PREFIX + "erase-key"
+
 
 class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
     """Conversations that expire when idle and vanish on quick exit."""
@@ -53,6 +66,7 @@ class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
         super().__init__(domain, None)
         self.kv = shared_kv()
         self.ttl = settings().conversation_ttl_seconds
+        self._key: bytes | None = None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store (refreshing expiry), or erase when this message was a quick exit."""
@@ -60,11 +74,26 @@ class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
             await self.erase(tracker.sender_id)
             return
         stored = json.dumps(Dialogue(tracker.sender_id, recent_events(tracker)).as_dict())
-        self.kv.set(self.PREFIX + tracker.sender_id, stored, self.ttl)
+        # One atomic command: nothing is written while the conversation's tombstone lasts.
+        self.kv.set_unless(self.PREFIX + tracker.sender_id, stored, self.ttl, self._tombstone(tracker.sender_id))
 
     async def erase(self, sender_id: str) -> None:
-        """Remove everything kept for this conversation."""
+        """Remove everything kept for this conversation, and keep late messages out for a while."""
+        self.kv.set(self._tombstone(sender_id), "1", ERASED_TTL_SECONDS)
         self.kv.delete(self.PREFIX + sender_id)
+
+    def _tombstone(self, sender_id: str) -> str:
+        digest = hmac.new(self._erase_key(), sender_id.encode("utf-8"), hashlib.sha256).hexdigest()
+        return ERASED_PREFIX + digest
+
+    def _erase_key(self) -> bytes:
+        if self._key is None:
+            self.kv.add_if_absent(ERASE_KEY, secrets.token_hex(32), 10 * 365 * 24 * 3600.0)
+            found = self.kv.get(ERASE_KEY)
+            if found is None:  # the store lost it at once: a key for now, asked for again next time
+                return secrets.token_bytes(32)
+            self._key = found.encode("utf-8")
+        return self._key
 
     async def exists(self, conversation_id: str) -> bool:
         """Whether the conversation is still kept, without deserialising it."""

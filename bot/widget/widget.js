@@ -4,12 +4,9 @@
  *   <script src="https://chat.example.org/webhooks/web/widget.js" defer
  *           data-title="Chat" data-exit-url="https://www.bbc.co.uk/weather"></script>
  *
- * Data attributes (all optional; the server's WIDGET_* settings are the defaults):
- *   data-server    address of the assistant server (default: where this script came from)
- *   data-title     heading of the chat
- *   data-greeting  first message shown (shown by the page, not sent to the server)
- *   data-exit-url  where Quick exit goes (http or https only)
- *   data-open      "true" to open the chat at once
+ * Its data attributes (all optional) are declared once, in bot/widget/parameters.yml;
+ * the server hands that declaration to this script with its own defaults filled in
+ * (DEFAULTS.params), and this script reads exactly those attributes.
  *
  * Leaves no trace in the browser: the conversation lives in this script's memory
  * only (no cookies, no web storage), every request goes to the assistant server,
@@ -26,23 +23,38 @@
     return; // loaded twice: one widget is enough
   }
   var data = script.dataset || {};
+  var PARAMS = DEFAULTS.params || {};
+
+  // A declared data attribute's value, or its default (also for a value not allowed).
+  function param(name) {
+    var spec = PARAMS[name] || {};
+    var value = data[name.replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); })];
+    if (value === undefined || (spec.values && spec.values.indexOf(value) < 0)) return spec["default"];
+    return value;
+  }
+
   var scriptUrl = new URL(script.src, document.baseURI);
-  var base = data.server
-    ? data.server.replace(/\/+$/, "") + "/webhooks/web/"
+  var server = param("server");
+  var base = server
+    ? server.replace(/\/+$/, "") + "/webhooks/web/"
     : scriptUrl.href.replace(/widget\.js(?:[?#].*)?$/, "");
   var config = {
-    title: data.title || DEFAULTS.title || "Chat",
-    greeting: data.greeting !== undefined ? data.greeting : DEFAULTS.greeting || "",
-    exitUrl: webUrl(data.exitUrl) || webUrl(DEFAULTS.exitUrl) || "https://www.bbc.co.uk/weather",
-    exitPhrases: DEFAULTS.exitPhrases || ["exit", "quick exit"],
+    title: param("title") || "Chat",
+    greeting: param("greeting") || "",
+    exitUrl: webUrl(param("exit-url")) || webUrl((PARAMS["exit-url"] || {})["default"]) || "about:blank",
+    exitPhrases: DEFAULTS.exitPhrases || ["exit", "quick exit", "salir"],
     maxChars: DEFAULTS.maxChars || 2000,
-    offline: DEFAULTS.offline || [],
-    open: data.open === "true"
+    offline: DEFAULTS.offline || {},
+    open: param("open") === "true",
+    lang: param("lang") === "es" ? "es" : "en"
   };
 
   var SHIFT_PRESSES = 3;
   var SHIFT_WINDOW_MS = 5000;
-  var TEXT = {
+  // The widget's own words; the assistant's replies come from the server in the
+  // conversation's language. The language button switches both.
+  var TEXTS = {};
+  TEXTS.en = {
     exit: "Quick exit",
     send: "Send",
     message: "Message",
@@ -58,8 +70,33 @@
       return "Shift, press " + left + " more time" + (left === 1 ? "" : "s") + " to exit.";
     },
     shiftExpired: "Quick exit timed out.",
-    leaving: "Leaving this page."
+    leaving: "Leaving this page.",
+    otherLanguage: "Español",
+    otherLang: "es",
+    switchMessage: "español"
   };
+  TEXTS.es = {
+    exit: "Salida rápida",
+    send: "Enviar",
+    message: "Mensaje",
+    conversation: "Conversación",
+    you: "Escribiste:",
+    bot: "Respuesta:",
+    suggestions: "Respuestas sugeridas",
+    minimise: "Minimizar el chat",
+    typing: "Escribiendo una respuesta",
+    idle: "Este chat se borró después de un rato sin mensajes.",
+    offline: "No se pudo conectar con el chat. Revisa tu conexión e inténtalo otra vez. Estos números funcionan sin él:",
+    shiftMore: function (left) {
+      return "Mayúsculas: pulsa " + left + (left === 1 ? " vez" : " veces") + " más para salir.";
+    },
+    shiftExpired: "Se acabó el tiempo de la salida rápida.",
+    leaving: "Saliendo de esta página.",
+    otherLanguage: "English",
+    otherLang: "en",
+    switchMessage: "english"
+  };
+  var TEXT = TEXTS[config.lang];
 
   // ---- state: memory only -------------------------------------------------
   var state = {
@@ -67,7 +104,8 @@
     sentAny: false, // a message has gone to the server (it may hold a conversation)
     answered: false, // the server has answered at least once
     exiting: false,
-    queue: Promise.resolve()
+    queue: Promise.resolve(),
+    inFlight: [] // AbortControllers of requests not answered yet
   };
 
   function newConversationId() {
@@ -103,13 +141,17 @@
     return node;
   }
 
-  // ---- build the widget inside a shadow root, so the host page's CSS cannot break it
+  // ---- build the widget inside a closed shadow root: the host page's CSS cannot break
+  // it, and the page's scripts get no handle on it (element.shadowRoot is null). This
+  // keeps out DOM readers such as session replay, not a script that sets out to spy:
+  // the host page's code runs before ours (README, "Web widget").
   var host = el("div", { "data-hb-widget": "" });
-  var root = host.attachShadow({ mode: "open" });
+  var root = host.attachShadow({ mode: "closed" });
   root.appendChild(el("link", { rel: "stylesheet", href: base + "widget.css" }));
 
+  var exitLabel = el("span", { class: "hb-exit-label", text: TEXT.exit });
   var exitButton = el("button", { type: "button", class: "hb-exit", id: "hb-exit" }, [
-    el("span", { class: "hb-exit-label", text: TEXT.exit }),
+    exitLabel,
     el("span", { class: "hb-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")])
   ]);
   var announcer = el("div", { class: "hb-sr", role: "status", "aria-live": "polite", id: "hb-announcer" });
@@ -126,8 +168,9 @@
     spellcheck: "false", enterkeyhint: "send", maxlength: String(config.maxChars)
   });
   var sendButton = el("button", { type: "submit", class: "hb-send", id: "hb-send", text: TEXT.send });
+  var inputLabel = el("label", { for: "hb-input", class: "hb-sr", text: TEXT.message });
   var form = el("form", { class: "hb-form", novalidate: "" }, [
-    el("label", { for: "hb-input", class: "hb-sr", text: TEXT.message }),
+    inputLabel,
     input,
     sendButton
   ]);
@@ -135,17 +178,18 @@
     type: "button", class: "hb-minimise", id: "hb-minimise", "aria-label": TEXT.minimise,
     "aria-controls": "hb-panel", "aria-expanded": "true"
   }, [el("span", { class: "hb-minimise-icon", "aria-hidden": "true" })]);
+  var languageButton = el("button", { type: "button", class: "hb-language", id: "hb-language" });
   var panel = el("section", { class: "hb-panel", id: "hb-panel", "aria-labelledby": "hb-title" }, [
     el("div", { class: "hb-header" }, [
       el("h2", { class: "hb-title", id: "hb-title", text: config.title }),
+      languageButton,
       minimise
     ]),
     log,
     form
   ]);
-  var overlay = el("div", { class: "hb-overlay", id: "hb-overlay", hidden: "" }, [
-    el("p", { text: TEXT.leaving })
-  ]);
+  var overlayText = el("p", { text: TEXT.leaving });
+  var overlay = el("div", { class: "hb-overlay", id: "hb-overlay", hidden: "" }, [overlayText]);
   var widget = el("aside", { class: "hb", "aria-label": config.title }, [
     exitButton, announcer, launcher, panel, overlay
   ]);
@@ -268,7 +312,33 @@
   }
 
   var typing = el("div", { class: "hb-typing", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]);
-  typing.appendChild(el("span", { class: "hb-sr", text: TEXT.typing }));
+  var typingText = el("span", { class: "hb-sr", text: TEXT.typing });
+  typing.appendChild(typingText);
+
+  // ---- language: the widget's words now, the assistant's from the server -------
+  function applyLanguage() {
+    widget.setAttribute("lang", config.lang);
+    exitLabel.textContent = TEXT.exit;
+    sendButton.textContent = TEXT.send;
+    inputLabel.textContent = TEXT.message;
+    log.setAttribute("aria-label", TEXT.conversation);
+    minimise.setAttribute("aria-label", TEXT.minimise);
+    typingText.textContent = TEXT.typing;
+    overlayText.textContent = TEXT.leaving;
+    languageButton.textContent = TEXT.otherLanguage;
+    languageButton.setAttribute("lang", TEXT.otherLang);
+  }
+  applyLanguage();
+
+  languageButton.addEventListener("click", function () {
+    var message = TEXT.switchMessage; // "español" / "english": the assistant switches too
+    var pressed = TEXT.otherLanguage;
+    config.lang = TEXT.otherLang;
+    TEXT = TEXTS[config.lang];
+    applyLanguage();
+    send(message, pressed);
+    input.focus();
+  });
 
   // Only a visual cue: each reply is announced through the log when it arrives.
   function setBusy(busy) {
@@ -282,21 +352,33 @@
 
   // ---- talking to the server ---------------------------------------------
   function post(message, keepalive) {
+    // Every request but the exit can be aborted: quick exit aborts them first, so no
+    // message still uploading reaches the server after the erase.
+    var controller = keepalive ? null : new AbortController();
+    if (controller) state.inFlight.push(controller);
+    var forget = function () {
+      state.inFlight = state.inFlight.filter(function (c) { return c !== controller; });
+    };
     // text/plain keeps this a "simple" cross-origin request (no preflight); see web.py.
-    return fetch(base + "webhook", {
+    var request = fetch(base + "webhook", {
       method: "POST",
       headers: { "Content-Type": "text/plain;charset=UTF-8" },
       body: JSON.stringify({ sender: state.id, message: message }),
       credentials: "omit",
       cache: "no-store",
       referrerPolicy: "no-referrer",
-      keepalive: !!keepalive
+      keepalive: !!keepalive,
+      signal: controller ? controller.signal : undefined
     });
+    request.then(forget, forget);
+    return request;
   }
 
+  // As bot.text.normalise_phrase on the server: width, case, accents, punctuation and
+  // spacing folded, but no letter of any script dropped ("Как мне exit" is not "exit").
   function normalise(text) {
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/['\u2019]/g, "").replace(/[^a-z0-9]+/g, " ").trim();
+    return text.normalize("NFKC").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
+      .replace(/['\u2019]/g, "").replace(/[^\p{L}\p{N}]+/gu, " ").trim();
   }
 
   function send(text, shownAs) {
@@ -316,7 +398,7 @@
         .catch(function () {
           if (state.exiting) return;
           addNotice(TEXT.offline);
-          config.offline.forEach(function (t) { addBotMessage({ text: t }); });
+          (config.offline[config.lang] || []).forEach(function (t) { addBotMessage({ text: t }); });
         })
         .then(function () { setBusy(false); });
     });
@@ -355,7 +437,10 @@
     exitButton.hidden = true;
     overlay.hidden = false;
     document.documentElement.style.setProperty("visibility", "hidden", "important");
-    // 2. Erase on the server; keepalive lets the request finish while the page goes.
+    // 2. Abort what is still on its way, then erase on the server; keepalive lets the
+    //    erase finish while the page goes.
+    state.inFlight.forEach(function (controller) { controller.abort(); });
+    state.inFlight = [];
     if (state.sentAny && !alreadyErased) {
       try {
         post("/quick_exit", true).catch(function () {});

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.respond import ActionRespond
+from bot.hotlines import directory
 from tests.expected import crisis_lead, emergency, number
 
 
@@ -65,7 +66,7 @@ def test_a_knowledge_answer_inside_a_need_ends_with_that_needs_service() -> None
 
 def test_a_crisis_stays_until_the_person_says_they_are_safe() -> None:
     said, _ = run(tracker("can i text instead", "ask_text_option", {"region": "US", "crisis": "danger", "need": "danger"}))
-    assert said.startswith(crisis_lead("US")) and "88788" in said
+    assert said.startswith(crisis_lead("US")) and directory().services["us_dv"].text in said
     said, slots = run(tracker("he left, im safe now", "say_safe", {"region": "US", "crisis": "danger", "need": "danger"}))
     assert slots["crisis"] is None and emergency("US") in said
 

@@ -16,7 +16,7 @@ from bot.conversation.words import load_words
 from bot.hotlines import directory
 
 FOLLOW_UPS = [
-    "cannot_talk", "ask_text_option", "dont_want_to_call", "ask_what_to_do", "feel_scared", "goodbye", "thanks",
+    "cannot_talk", "ask_if_danger", "ask_text_option", "dont_want_to_call", "ask_what_to_do", "feel_scared", "goodbye", "thanks",
     "affirm", "deny", "greet", "nlu_fallback", "out_of_scope", "faq", "ask_cost", "ask_language", "ask_confidential",
     "ask_police_immigration", "ask_for_someone_else", "ask_what_happens", "ask_talk_to_person", "inform_identity",
     "inform_contact_limits", "inform_helper", "inform_region", "find_hotline", "what_can_you_do", "bot_challenge",

@@ -32,7 +32,10 @@ def test_every_directory_number_can_be_dialled_where_it_is() -> None:
     assert number_problems(directory()) == []
 
 
-@pytest.mark.parametrize("typo", ["0808 2OOO 247", "0808 2000 24", "0808 2000 24777"])
+GB_DV = RAW["services"]["gb_dv"]["call"]
+
+
+@pytest.mark.parametrize("typo", [GB_DV.replace("0", "O"), GB_DV[:-1], GB_DV + "77"], ids=["letter O", "short", "long"])
 def test_a_mistyped_number_is_reported_at_its_place(typo: str) -> None:
     raw = copy.deepcopy(RAW)
     raw["services"]["gb_dv"]["call"] = typo

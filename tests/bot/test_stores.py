@@ -30,7 +30,7 @@ def run(coroutine: Any) -> Any:
     return asyncio.new_event_loop().run_until_complete(coroutine)
 
 
-def tracker_with(sender: str, text: str, intent: str, region: str = "UK") -> DialogueStateTracker:
+def tracker_with(sender: str, text: str, intent: str, region: str = "GB") -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     tracker.update(UserUttered(text, {"name": intent, "confidence": 1.0}))
     tracker.update(SlotSet("region", region))
@@ -73,9 +73,12 @@ def test_memory_sweeper_frees_idle_conversations_without_any_request(memory_env:
     store = EphemeralTrackerStore(DOMAIN)
     run(store.save(tracker_with("bob", CANARY, "faq")))
     deadline = time.monotonic() + 5
-    while store.kv.memory._items and time.monotonic() < deadline:
+    def conversations() -> list:
+        return [k for k in store.kv.memory._items if k != tracker_store.ERASE_KEY]
+
+    while conversations() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert store.kv.memory._items == {}
+    assert conversations() == []
 
 
 def test_saving_a_quick_exit_erases_instead(memory_env: None) -> None:
@@ -111,7 +114,36 @@ def test_redis_quick_exit_removes_the_key(redis_env: redis.Redis) -> None:
     store = EphemeralTrackerStore(DOMAIN)
     run(store.save(tracker_with("frank", CANARY, "faq")))
     run(store.save(tracker_with("frank", "exit", "quick_exit")))
-    assert redis_env.keys("*") == []
+    left = sorted(k.decode() for k in redis_env.keys("*"))
+    # Only the tombstone (a keyed hash, never the id) and the key it is hashed with.
+    assert [k for k in left if not k.startswith(tracker_store.ERASED_PREFIX)] == [tracker_store.ERASE_KEY]
+    assert not [k for k in left if "frank" in k]
+    assert all(CANARY.encode() not in redis_env.get(k) for k in left)
+
+
+@pytest.mark.parametrize("env", ["memory_env", "redis_env"])
+def test_a_late_message_of_an_erased_conversation_stores_nothing(env: str, request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue(env)
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.save(tracker_with("fay", "first", "faq")))
+    run(store.save(tracker_with("fay", "exit", "quick_exit")))
+    # A message that was still uploading when the exit landed is saved afterwards.
+    run(store.save(tracker_with("fay", CANARY, "faq")))
+    assert run(store.retrieve("fay")) is None and not run(store.exists("fay"))
+    # Other conversations are stored as usual.
+    run(store.save(tracker_with("fred", "hello", "greet")))
+    assert run(store.exists("fred"))
+
+
+def test_the_tombstone_is_a_keyed_hash_that_lasts_minutes(redis_env: redis.Redis) -> None:
+    store = EphemeralTrackerStore(DOMAIN)
+    run(store.erase("gus-0123"))
+    [key] = [k.decode() for k in redis_env.keys(tracker_store.ERASED_PREFIX + "*")]
+    assert "gus" not in key
+    assert 60_000 <= redis_env.pttl(key) <= tracker_store.ERASED_TTL_SECONDS * 1000
+    import hashlib
+
+    assert key[len(tracker_store.ERASED_PREFIX):] != hashlib.sha256(b"gus-0123").hexdigest()  # keyed, not plain
 
 
 def test_lock_store_in_redis_expires(redis_env: redis.Redis) -> None:
@@ -258,6 +290,36 @@ def test_different_conversations_do_not_wait_for_each_other(memory_env: None) ->
     started = time.monotonic()
     run(both())
     assert log[:2] == ["in", "in"] and time.monotonic() - started < 0.35
+
+
+@pytest.mark.parametrize("env", ["memory_env", "redis_env"])
+def test_a_lock_is_given_back_only_by_its_holder(env: str, request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue(env)
+    locks = EphemeralLockStore()
+    key = EphemeralLockStore.PREFIX + "hal"
+
+    async def slow_then_fast() -> None:
+        async with locks.lock("hal", lock_lifetime=0.2):
+            await asyncio.sleep(0.4)  # outlives its lock; meanwhile another message takes it
+            assert locks.kv.get(key) is not None and locks.kv.get(key) != held_by_first
+        assert locks.kv.get(key) is not None  # the first one's release left the second one's lock alone
+
+    async def second() -> None:
+        await asyncio.sleep(0.25)
+        async with locks.lock("hal", lock_lifetime=5):
+            await asyncio.sleep(0.3)
+
+    held_by_first = None
+
+    async def both() -> None:
+        nonlocal held_by_first
+        first = asyncio.ensure_future(slow_then_fast())
+        await asyncio.sleep(0.05)
+        held_by_first = locks.kv.get(key)
+        await asyncio.gather(first, second())
+
+    run(both())
+    assert locks.kv.get(key) is None
 
 
 def test_a_lock_never_given_back_makes_the_next_message_fail_after_its_lifetime(memory_env: None) -> None:

@@ -17,6 +17,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 from typing import Any, Callable, Dict, List
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -30,7 +31,7 @@ from bot.channels.sms import SmsInput, conversation_id
 from bot.channels.sms_text import MAX_SMS_CHARS, gsm7_length, is_gsm7
 from bot.stores import EphemeralLockStore, EphemeralTrackerStore
 from tests.channels.conftest import API_TOKEN, ID_SECRET, PUBLIC_URL, TWILIO_TOKEN
-from tests.expected import crisis_lead, emergency
+from tests.expected import crisis_lead, emergency, number, say
 from tools.harness import Server, free_port
 
 WEBHOOK = "/webhooks/sms/webhook"
@@ -40,16 +41,16 @@ USED_NUMBERS: List[str] = []
 
 
 def new_number() -> str:
-    number = "+1555" + "".join(random.choice("0123456789") for _ in range(7))
-    USED_NUMBERS.append(number)
-    return number
+    phone = "+1555" + "".join(random.choice("0123456789") for _ in range(7))
+    USED_NUMBERS.append(phone)
+    return phone
 
 
 def new_sid() -> str:
     return "SM" + uuid.uuid4().hex
 
 
-def twilio_form(body: str, number: str, sid: str | None = None) -> Dict[str, str]:
+def twilio_form(body: str, phone: str, sid: str | None = None) -> Dict[str, str]:
     """The fields Twilio posts for an incoming SMS (blank ones included: they are signed too)."""
     sid = sid or new_sid()
     return {
@@ -57,7 +58,7 @@ def twilio_form(body: str, number: str, sid: str | None = None) -> Dict[str, str
         "FromZip": "94105", "SmsSid": sid, "FromState": "CA", "SmsStatus": "received",
         "FromCity": "SAN FRANCISCO", "Body": body, "FromCountry": "US", "To": "+15550001111",
         "ToZip": "", "NumSegments": "1", "MessageSid": sid, "AccountSid": "AC" + "0" * 32,
-        "From": number, "ApiVersion": "2010-04-01",
+        "From": phone, "ApiVersion": "2010-04-01",
     }
 
 
@@ -85,48 +86,48 @@ def twiml_messages(reply: Any) -> List[str]:
     return bodies
 
 
-def text(server: Server, number: str, body: str, sid: str | None = None) -> List[str]:
-    return twiml_messages(post(server, twilio_form(body, number, sid)))
+def text(server: Server, phone: str, body: str, sid: str | None = None) -> List[str]:
+    return twiml_messages(post(server, twilio_form(body, phone, sid)))
 
 
-def tracker(server: Server, number: str) -> Dict[str, Any]:
-    conversation = conversation_id(number, ID_SECRET)
+def tracker(server: Server, phone: str) -> Dict[str, Any]:
+    conversation = conversation_id(phone, ID_SECRET)
     reply = requests.get(server.url + f"/conversations/{conversation}/tracker",
                          params={"token": API_TOKEN}, timeout=10)
     reply.raise_for_status()
     return reply.json()
 
 
-def user_texts(server: Server, number: str) -> List[str]:
-    return [e.get("text") for e in tracker(server, number)["events"] if e["event"] == "user"]
+def user_texts(server: Server, phone: str) -> List[str]:
+    return [e.get("text") for e in tracker(server, phone)["events"] if e["event"] == "user"]
 
 
 # ---- answers -----------------------------------------------------------------
 
 def test_a_signed_question_gets_twiml_with_the_right_hotline_and_the_notice_once(rasa_sms: Server) -> None:
-    number = new_number()
-    first = "\n".join(text(rasa_sms, number, "my boss took my passport and wont let me leave"))
+    phone = new_number()
+    first = "\n".join(text(rasa_sms, phone, "my boss took my passport and wont let me leave"))
     assert number("us_trafficking") in first
     assert NOTICE in first
-    second = "\n".join(text(rasa_sms, number, "what is debt bondage"))
+    second = "\n".join(text(rasa_sms, phone, "what is debt bondage"))
     assert "debt" in second.lower()
     assert NOTICE not in second
 
 
 def test_crisis_gets_the_emergency_number_of_the_region_first(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "i live in london")
-    first = text(rasa_sms, number, "he has a knife and he is in the house")[0]
+    phone = new_number()
+    text(rasa_sms, phone, "i live in london")
+    first = text(rasa_sms, phone, "he has a knife and he is in the house")[0]
     assert emergency("GB") in first
     assert first.index(emergency("GB")) < first.index(number("gb_dv"))
 
 
 def test_the_conversation_is_keyed_by_a_hash_not_the_number(rasa_sms: Server, redis_server: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "what is coercive control")
+    phone = new_number()
+    text(rasa_sms, phone, "what is coercive control")
     keys = [k.decode() for k in redis.Redis(port=redis_server.port, db=3).keys("helpbot:tracker:*")]
-    assert f"helpbot:tracker:{conversation_id(number, ID_SECRET)}" in keys
-    assert user_texts(rasa_sms, number) == ["what is coercive control"]
+    assert f"helpbot:tracker:{conversation_id(phone, ID_SECRET)}" in keys
+    assert user_texts(rasa_sms, phone) == ["what is coercive control"]
 
 
 # ---- authenticity ----------------------------------------------------------------
@@ -166,38 +167,91 @@ def _json(form: Dict[str, str]) -> Dict[str, Any]:
 def test_unauthentic_requests_get_403_and_nothing_is_processed(
     rasa_sms: Server, forge: Callable[[Dict[str, str]], Dict[str, Any]]
 ) -> None:
-    number = new_number()
-    form = twilio_form("he has a knife", number)
+    phone = new_number()
+    form = twilio_form("he has a knife", phone)
     reply = requests.post(rasa_sms.url + WEBHOOK, timeout=60, **forge(form))
     assert reply.status_code == 403
     assert "<Message>" not in reply.text
-    assert user_texts(rasa_sms, number) == []
+    assert user_texts(rasa_sms, phone) == []
     # The same message, properly signed, is then answered: the forgery recorded nothing.
     assert emergency("US") in "\n".join(twiml_messages(post(rasa_sms, form)))
 
 
 def test_a_replayed_message_sid_is_processed_once(rasa_sms: Server) -> None:
-    number = new_number()
-    form = twilio_form("i want to kill myself", number)
+    phone = new_number()
+    form = twilio_form("i want to kill myself", phone)
     assert number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
     assert twiml_messages(post(rasa_sms, form)) == []
     assert twiml_messages(post(rasa_sms, form)) == []
-    assert user_texts(rasa_sms, number) == ["i want to kill myself"]
+    assert user_texts(rasa_sms, phone) == ["i want to kill myself"]
     # A new message with the same words is a new message.
-    assert number("us_suicide") in "\n".join(text(rasa_sms, number, "i want to kill myself"))
-    assert len(user_texts(rasa_sms, number)) == 2
+    assert number("us_suicide") in "\n".join(text(rasa_sms, phone, "i want to kill myself"))
+    assert len(user_texts(rasa_sms, phone)) == 2
+
+
+def _raw_post(server: Server, body: str, signature: str) -> requests.Response:
+    return requests.post(server.url + WEBHOOK, data=body.encode(), timeout=60, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+
+
+def test_a_field_name_shifted_into_its_value_is_refused(rasa_sms: Server) -> None:
+    """Twilio signs names and values joined without a separator: MessageSid=SMx and
+    MessageSi=dSMx sign alike, and without a MessageSid the replay check was skipped."""
+    phone = new_number()
+    form = twilio_form("i want to kill myself", phone)
+    signature = sign(form)
+    assert number("us_suicide") in "\n".join(twiml_messages(post(rasa_sms, form)))
+    shifted = {k: v for k, v in form.items() if k != "MessageSid"}
+    shifted["MessageSi"] = "d" + form["MessageSid"]
+    assert sign(shifted) == signature  # the forgery Twilio's scheme allows
+    for _ in range(2):
+        reply = requests.post(rasa_sms.url + WEBHOOK, data=shifted, timeout=60,
+                              headers={"X-Twilio-Signature": signature})
+        assert reply.status_code == 400 and "<Message>" not in reply.text
+    assert user_texts(rasa_sms, phone) == ["i want to kill myself"]
+
+
+def test_a_whole_form_as_one_empty_named_field_is_refused(rasa_sms: Server) -> None:
+    phone = new_number()
+    form = twilio_form("he has a knife", phone)
+    joined = "".join(name + form[name] for name in sorted(form))
+    forged = {"": joined}
+    assert sign(forged) == sign(form)
+    reply = _raw_post(rasa_sms, urlencode(forged), sign(form))
+    assert reply.status_code == 400 and "<Message>" not in reply.text
+    assert user_texts(rasa_sms, phone) == []
+
+
+@pytest.mark.parametrize("change", [
+    {"MessageSid": ""}, {"MessageSid": "SM123"}, {"MessageSid": "XX" + "0" * 32}, {"MessageSid": "SM" + "g" * 32},
+    {"Injected": "1"}, {"messagesid": "SM" + "0" * 32},
+])
+def test_signed_forms_need_a_well_formed_message_sid_and_known_fields(rasa_sms: Server, change: Dict[str, str]) -> None:
+    phone = new_number()
+    form = {**twilio_form("he has a knife", phone), **change}
+    if change.get("MessageSid") == "":
+        del form["MessageSid"]
+    reply = post(rasa_sms, form)
+    assert reply.status_code == 400
+    assert user_texts(rasa_sms, phone) == []
+
+
+def test_twilios_optional_fields_are_accepted(rasa_sms: Server) -> None:
+    form = {**twilio_form("what is debt bondage", new_number()), "MessagingServiceSid": "MG" + "0" * 32,
+            "MediaUrl0": "", "MediaContentType0": "", "OptOutType": "", "ProfileName": "x", "WaId": "1"}
+    assert "debt" in "\n".join(twiml_messages(post(rasa_sms, form))).lower()
 
 
 # ---- numbered choices ------------------------------------------------------------
 
-def _latest_intent(server: Server, number: str) -> str:
-    return tracker(server, number)["latest_message"]["intent"]["name"]
+def _latest_intent(server: Server, phone: str) -> str:
+    return tracker(server, phone)["latest_message"]["intent"]["name"]
 
 
 def test_buttons_become_numbered_choices_and_a_number_picks_one(rasa_sms: Server) -> None:
     safe, unsafe = new_number(), new_number()
-    for number in (safe, unsafe):
-        greeting = "\n".join(text(rasa_sms, number, "hi"))
+    for phone in (safe, unsafe):
+        greeting = "\n".join(text(rasa_sms, phone, "hi"))
         assert "Reply 1 for Yes, I can chat" in greeting
         assert "Reply 2 for No" in greeting
     assert "What would you like to know" in "\n".join(text(rasa_sms, safe, "1"))
@@ -207,52 +261,87 @@ def test_buttons_become_numbered_choices_and_a_number_picks_one(rasa_sms: Server
 
 
 def test_a_number_with_no_such_choice_is_an_ordinary_message(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "hi")
-    assert text(rasa_sms, number, "7")  # still answered
-    assert user_texts(rasa_sms, number)[-1] == "7"
+    phone = new_number()
+    text(rasa_sms, phone, "hi")
+    assert text(rasa_sms, phone, "7")  # still answered
+    assert user_texts(rasa_sms, phone)[-1] == "7"
 
 
 # ---- keywords ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("keyword", ["HELP", "info", " Help "])
 def test_help_gets_the_core_hotlines_and_stores_nothing(rasa_sms: Server, keyword: str) -> None:
-    number = new_number()
-    reply = "\n".join(text(rasa_sms, number, keyword))
+    phone = new_number()
+    reply = "\n".join(text(rasa_sms, phone, keyword))
     for hotline in (emergency("US"), number("us_dv"), number("us_trafficking"), number("us_suicide")):
         assert hotline in reply
     assert "STOP" in reply and NOTICE in reply
-    assert user_texts(rasa_sms, number) == []
+    assert user_texts(rasa_sms, phone) == []
 
 
 def test_help_uses_the_region_of_the_conversation(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "im in australia")
-    reply = "\n".join(text(rasa_sms, number, "HELP"))
-    assert emergency("AU") in reply and "1800 737 732" in reply
+    phone = new_number()
+    text(rasa_sms, phone, "im in australia")
+    reply = "\n".join(text(rasa_sms, phone, "HELP"))
+    assert emergency("AU") in reply and number("au_dv") in reply
     assert NOTICE not in reply
+
+
+NOTICE_ES = "Los mensajes quedan en tu telefono"
+
+
+def _to_sms(text: str) -> str:
+    from bot.channels.sms_text import to_gsm7
+
+    return to_gsm7(text)
+
+
+@pytest.mark.parametrize("keyword", ["AYUDA", "ayuda", " Ayuda! "])
+def test_ayuda_gets_the_core_hotlines_in_spanish_and_switches_the_conversation(rasa_sms: Server, keyword: str) -> None:
+    from bot.channels.common import core_messages
+
+    phone = new_number()
+    reply = "\n".join(text(rasa_sms, phone, keyword))
+    for line in _to_sms("\n".join(core_messages("US", "es"))).splitlines():
+        assert line.strip() in reply
+    assert emergency("US") in reply
+    assert "STOP" in reply and NOTICE_ES in reply and NOTICE not in reply
+    assert tracker(rasa_sms, phone)["slots"]["language"] == "es"
+    again = "\n".join(text(rasa_sms, phone, "HELP"))  # HELP now answers in the conversation's language
+    assert _to_sms(core_messages("US", "es")[0]).splitlines()[0] in again
+
+
+@pytest.mark.parametrize("keyword", ["ESPANOL", "español", "Espanol."])
+def test_espanol_switches_the_conversation_to_spanish(rasa_sms: Server, keyword: str) -> None:
+    phone = new_number()
+    reply = "\n".join(text(rasa_sms, phone, keyword))
+    assert _to_sms(say("switched_language", "es")) in reply
+    assert NOTICE_ES in reply and NOTICE not in reply
+    assert tracker(rasa_sms, phone)["slots"]["language"] == "es"
+    hi = "\n".join(text(rasa_sms, phone, "hola"))
+    assert "Responde 1 para" in hi  # numbered choices in Spanish too
 
 
 @pytest.mark.parametrize("stop", ["STOP", "stop", "Unsubscribe", "CANCEL", "end", "QUIT", "stopall", "OPTOUT", "revoke"])
 def test_stop_is_honoured_and_nothing_is_sent_until_start(rasa_sms: Server, stop: str) -> None:
-    number = new_number()
-    text(rasa_sms, number, "i live in london")
-    assert text(rasa_sms, number, stop) == []
-    assert user_texts(rasa_sms, number) == []  # erased too
-    assert text(rasa_sms, number, "he has a knife") == []
-    assert text(rasa_sms, number, "HELP") == []
-    assert user_texts(rasa_sms, number) == []
-    assert "HELP" in "\n".join(text(rasa_sms, number, "START"))
-    assert emergency("US") in "\n".join(text(rasa_sms, number, "he has a knife"))
+    phone = new_number()
+    text(rasa_sms, phone, "i live in london")
+    assert text(rasa_sms, phone, stop) == []
+    assert user_texts(rasa_sms, phone) == []  # erased too
+    assert text(rasa_sms, phone, "he has a knife") == []
+    assert text(rasa_sms, phone, "HELP") == []
+    assert user_texts(rasa_sms, phone) == []
+    assert "HELP" in "\n".join(text(rasa_sms, phone, "START"))
+    assert emergency("US") in "\n".join(text(rasa_sms, phone, "he has a knife"))
 
 
 def test_yes_restarts_after_stop_but_is_an_ordinary_answer_otherwise(rasa_sms: Server) -> None:
-    number = new_number()
-    text(rasa_sms, number, "hi")
-    assert "What would you like to know" in "\n".join(text(rasa_sms, number, "yes"))
-    assert text(rasa_sms, number, "STOP") == []
-    assert "HELP" in "\n".join(text(rasa_sms, number, "YES"))
-    assert user_texts(rasa_sms, number) == []
+    phone = new_number()
+    text(rasa_sms, phone, "hi")
+    assert "What would you like to know" in "\n".join(text(rasa_sms, phone, "yes"))
+    assert text(rasa_sms, phone, "STOP") == []
+    assert "HELP" in "\n".join(text(rasa_sms, phone, "YES"))
+    assert user_texts(rasa_sms, phone) == []
 
 
 # ---- quick exit -------------------------------------------------------------------
@@ -261,27 +350,27 @@ def test_yes_restarts_after_stop_but_is_an_ordinary_answer_otherwise(rasa_sms: S
 def test_the_exit_phrase_erases_everything_and_sends_nothing(
     rasa_sms: Server, redis_server: Server, phrase: str
 ) -> None:
-    number = new_number()
-    conversation = conversation_id(number, ID_SECRET)
-    text(rasa_sms, number, "i live in london")
-    text(rasa_sms, number, "my boyfriend checks my phone")
+    phone = new_number()
+    conversation = conversation_id(phone, ID_SECRET)
+    text(rasa_sms, phone, "i live in london")
+    text(rasa_sms, phone, "my boyfriend checks my phone")
     store = redis.Redis(port=redis_server.port, db=3)
     assert store.exists(f"helpbot:tracker:{conversation}")
-    reply = post(rasa_sms, twilio_form(phrase, number))
+    reply = post(rasa_sms, twilio_form(phrase, phone))
     assert twiml_messages(reply) == []
     assert not store.keys(f"*{conversation}*")
-    state = tracker(rasa_sms, number)
+    state = tracker(rasa_sms, phone)
     assert state["slots"]["region"] is None and not [e for e in state["events"] if e["event"] == "user"]
     # The next text starts a new conversation: the notice again, numbers for the default region.
-    fresh = "\n".join(text(rasa_sms, number, "he has a knife"))
+    fresh = "\n".join(text(rasa_sms, phone, "he has a knife"))
     assert NOTICE in fresh and emergency("US") in fresh
 
 
 # ---- malformed but signed: still answered, never a 5xx ----------------------------
 
 def test_a_signed_message_without_a_body_gets_the_core_hotlines(rasa_sms: Server) -> None:
-    number = new_number()
-    form = twilio_form("", number)
+    phone = new_number()
+    form = twilio_form("", phone)
     form["NumMedia"] = "1"  # a picture without words
     reply = "\n".join(twiml_messages(post(rasa_sms, form)))
     assert emergency("US") in reply and number("us_suicide") in reply
@@ -293,14 +382,14 @@ def test_a_signed_request_without_from_or_body_fields_gets_the_core_hotlines(ras
 
 
 def test_an_overlong_signed_message_is_still_routed_by_its_crisis_words(rasa_sms: Server) -> None:
-    number = new_number()
-    reply = text(rasa_sms, number, "he has a knife " + "please " * 500)
+    phone = new_number()
+    reply = text(rasa_sms, phone, "he has a knife " + "please " * 500)
     assert reply[0].startswith(crisis_lead("US"))
 
 
 def test_control_characters_do_not_stop_a_message(rasa_sms: Server) -> None:
-    number = new_number()
-    assert number("us_trafficking") in "\n".join(text(rasa_sms, number, "my boss took my passport\x00\x07 and wont let me leave"))
+    phone = new_number()
+    assert number("us_trafficking") in "\n".join(text(rasa_sms, phone, "my boss took my passport\x00\x07 and wont let me leave"))
 
 
 def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> None:
@@ -317,11 +406,11 @@ def test_wrong_content_type_and_huge_bodies_are_refused(rasa_sms: Server) -> Non
 # ---- privacy: runs last, over everything the tests above sent ---------------------
 
 def test_no_phone_number_in_the_store_or_any_log_line(rasa_sms: Server, redis_server: Server) -> None:
-    number = new_number()
-    for body in ("hi my number is " + number, "HELP", "STOP", "START", "exit", "he has a knife"):
-        post(rasa_sms, twilio_form(body, number))
-    post(rasa_sms, twilio_form("hi", number), signature="")
-    post(rasa_sms, {"From": number})
+    phone = new_number()
+    for body in ("hi my phone is " + phone, "HELP", "STOP", "START", "exit", "he has a knife"):
+        post(rasa_sms, twilio_form(body, phone))
+    post(rasa_sms, twilio_form("hi", phone), signature="")
+    post(rasa_sms, {"From": phone})
     output = rasa_sms.output()
     assert "SMS is disabled" not in output
     assert not [line for line in output.splitlines() if "bot.channels.sms" in line and "ERROR" in line]
@@ -333,7 +422,7 @@ def test_no_phone_number_in_the_store_or_any_log_line(rasa_sms: Server, redis_se
         for form in (used, used.lstrip("+"), used[2:]):
             assert form not in output, f"{form} in the server's output"
             assert not [k for k in keys if form in k], f"{form} in a store key"
-            if used != number:  # this one was also the text of a message, which is kept while chatting
+            if used != phone:  # this one was also the text of a message, which is kept while chatting
                 assert form not in values, f"{form} in a stored value"
 
 
@@ -447,8 +536,8 @@ def test_sms_quick_exit_reply_sets_what_the_exit_phrase_sends(monkeypatch: pytes
                SMS_QUICK_EXIT_REPLY="Okay \u2014 bye \U0001F44B")
     channel = SmsInput.from_credentials(None)
     agent = _light_agent()
-    number = new_number()
-    conversation = conversation_id(number, ID_SECRET)
+    phone = new_number()
+    conversation = conversation_id(phone, ID_SECRET)
     seen: List[str] = []
 
     async def rasa(message: Any) -> None:
@@ -460,7 +549,7 @@ def test_sms_quick_exit_reply_sets_what_the_exit_phrase_sends(monkeypatch: pytes
 
     asyncio.run(remember())
     assert conversation in asyncio.run(_keys(agent))
-    form = twilio_form("exit", number)
+    form = twilio_form("exit", phone)
     [(status, content_type, body)] = asyncio.run(_serve_and_post(channel, agent, rasa, [
         {"data": form, "headers": {"X-Twilio-Signature": sign(form)}},
     ]))
@@ -478,14 +567,14 @@ def test_a_failure_inside_still_answers_with_the_safety_net_and_logs_no_text(
 ) -> None:
     _configure(monkeypatch, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, SMS_PUBLIC_URL=PUBLIC_URL, SMS_ID_SECRET=ID_SECRET)
     channel = SmsInput.from_credentials(None)
-    number = new_number()
+    phone = new_number()
 
     class BrokenStore:
         async def retrieve(self, sender_id: str) -> None:
             raise ConnectionError(f"store down for {sender_id}")
 
     agent = SimpleNamespace(tracker_store=BrokenStore(), lock_store=EphemeralLockStore())
-    form = twilio_form("he has a knife canary-sms-77", number)
+    form = twilio_form("he has a knife canary-sms-77", phone)
     with caplog.at_level(logging.DEBUG):
         [(status, content_type, body)] = asyncio.run(_serve_and_post(channel, agent, _never_called, [
             {"data": form, "headers": {"X-Twilio-Signature": sign(form)}},
@@ -493,4 +582,4 @@ def test_a_failure_inside_still_answers_with_the_safety_net_and_logs_no_text(
     reply = twiml_messages(_Reply(status, content_type, body))
     assert reply[0].startswith(crisis_lead("US"))
     assert "ConnectionError" in caplog.text
-    assert "canary-sms-77" not in caplog.text and number not in caplog.text and number[1:] not in caplog.text
+    assert "canary-sms-77" not in caplog.text and phone not in caplog.text and phone[1:] not in caplog.text

@@ -150,7 +150,7 @@ def _responses() -> Iterator[Tuple[str, Dict[str, Any]]]:
                     yield f"{path.name}:{name}[{i}]", variation
 
 
-FOLLOW_UPS = ["cannot_talk", "ask_text_option", "dont_want_to_call", "ask_what_to_do", "feel_scared", "ask_cost",
+FOLLOW_UPS = ["cannot_talk", "ask_if_danger", "ask_text_option", "dont_want_to_call", "ask_what_to_do", "feel_scared", "ask_cost",
               "ask_language", "ask_confidential", "ask_police_immigration", "inform_contact_limits", "goodbye"]
 
 

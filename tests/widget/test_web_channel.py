@@ -68,10 +68,12 @@ def test_widget_js_carries_this_servers_defaults_and_offline_hotlines(web_server
     script = requests.get(web_server.url + "/webhooks/web/widget.js", timeout=10).text
     assert "@DEFAULTS@" not in script
     defaults = json.loads(script.split("var DEFAULTS = ", 1)[1].split(";\n", 1)[0])
-    assert defaults["title"] == "Chat"
-    assert defaults["exitUrl"] == "https://www.bbc.co.uk/weather"
-    assert defaults["exitPhrases"] == ["exit", "quick exit"]
-    assert emergency("US") in defaults["offline"][0]  # from data/hotlines.yml, not from the script
+    assert defaults["params"]["title"]["default"] == "Chat"
+    assert defaults["params"]["exit-url"]["default"] == "https://www.bbc.co.uk/weather"
+    assert defaults["exitPhrases"] == ["exit", "quick exit", "salir", "salida rapida"]
+    # from data/hotlines.yml, not from the script, in both of the widget's languages
+    assert emergency("US") in defaults["offline"]["en"][0]
+    assert emergency("US") in defaults["offline"]["es"][0] and defaults["offline"]["es"] != defaults["offline"]["en"]
 
 
 def test_a_message_gets_an_answer_and_says_whether_the_conversation_is_new(
@@ -123,11 +125,11 @@ def test_exit_inside_a_sentence_erases_nothing(web_server: Server, redis_client:
     [
         (b"{not json", "text/plain", 400, "not valid JSON"),
         (b'["hi"]', "application/json", 400, "JSON object"),
-        (b'{"sender": "a"}', "text/plain", 400, "'message'"),
+        (b'{"sender": "web-a"}', "text/plain", 400, "'message'"),
         (b'{"sender": "no spaces allowed", "message": "hi"}', "text/plain", 400, "'sender'"),
-        (b'{"sender": "a", "message": "\xff"}', "text/plain", 400, "UTF-8"),
+        (b'{"sender": "web-a", "message": "\xff"}', "text/plain", 400, "UTF-8"),
         (b"sender=a&message=hi", "application/x-www-form-urlencoded", 415, "text/plain"),
-        (b'{"sender": "a", "message": "' + b"x" * 3000 + b'"}', "text/plain", 413, "longer than"),
+        (b'{"sender": "web-a", "message": "' + b"x" * 3000 + b'"}', "text/plain", 413, "longer than"),
     ],
 )
 def test_bad_requests_get_a_clear_4xx_with_the_core_hotlines(
@@ -181,7 +183,7 @@ def test_widget_defaults_are_escaped_for_javascript(monkeypatch: pytest.MonkeyPa
     script = web.widget_script(settings())
     raw = script.split("var DEFAULTS = ", 1)[1].split(";\n", 1)[0]
     assert "\u2028" not in raw and "\\u2028" in raw
-    assert json.loads(raw)["greeting"] == "Hi\u2028there </script> \"quoted\""
+    assert json.loads(raw)["params"]["greeting"]["default"] == "Hi\u2028there </script> \"quoted\""
 
 
 @pytest.mark.parametrize(
@@ -216,3 +218,138 @@ def test_widget_settings_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch)
     config = settings()
     assert config.widget_allowed_origins == ("https://a.example", "https://b.example")
     assert "frame-ancestors 'self' https://a.example" in web.security_headers(config)["Content-Security-Policy"]
+
+
+# ---- origins: configured public origins, with the scheme; never the Host header ----------------
+
+def _origin_request(*origins: str, host: str = "chat.example.org") -> Any:
+    from types import SimpleNamespace
+
+    from multidict import CIMultiDict
+
+    headers = CIMultiDict([("Host", host)] + [("Origin", o) for o in origins])
+    return SimpleNamespace(headers=headers, host=host)
+
+
+@pytest.fixture()
+def public_config(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("WIDGET_PUBLIC_ORIGIN", "https://chat.example.org")
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://www.example.org")
+    return settings()
+
+
+@pytest.mark.parametrize(
+    ("origins", "allowed", "cors"),
+    [
+        ((), True, None),
+        (("https://chat.example.org",), True, None),
+        (("https://CHAT.example.org/",), True, None),
+        (("https://www.example.org",), True, "https://www.example.org"),
+        (("http://chat.example.org",), False, None),  # the scheme counts
+        (("http://www.example.org",), False, None),
+        (("https://chat.example.org:8443",), False, None),
+        (("null",), False, None),
+        (("http://[",), False, None),  # raised ValueError (a 500) before
+        (("https://evil.test",), False, None),
+    ],
+)
+def test_origins_are_compared_with_the_configured_ones(public_config: Any, origins: tuple, allowed: bool,
+                                                      cors: Any) -> None:
+    assert web.allowed_origin(_origin_request(*origins), public_config) == (allowed, cors)
+
+
+def test_the_host_header_does_not_make_an_origin_same_site(public_config: Any) -> None:
+    # DNS rebinding: evil.test resolves to this server, so Host and Origin agree.
+    assert web.allowed_origin(_origin_request("http://evil.test", host="evil.test"), public_config) == (False, None)
+
+
+def test_several_origin_headers_are_refused(public_config: Any) -> None:
+    from bot.channels.common import BadRequest
+
+    with pytest.raises(BadRequest) as refused:
+        web.allowed_origin(_origin_request("https://chat.example.org", "https://evil.test"), public_config)
+    assert refused.value.status == 400
+
+
+def test_by_default_the_public_origin_is_this_servers_local_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WIDGET_PUBLIC_ORIGIN", raising=False)
+    monkeypatch.setenv("RASA_PORT", "5123")
+    assert settings().widget_public_origins == ("http://127.0.0.1:5123", "http://localhost:5123")
+
+
+def _raw_post(server: Server, headers: list, body: bytes) -> tuple:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.putrequest("POST", WEBHOOK)
+    for name, value in headers + [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]:
+        connection.putheader(name, value)
+    connection.endheaders(body)
+    reply = connection.getresponse()
+    return reply.status, json.loads(reply.read())
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ([("Origin", "http://[")], 403),
+        ([("Origin", "http://evil.test"), ("Host", "evil.test")], 403),
+        ([("Origin", "http://127.0.0.1"), ("Origin", "https://embedding-site.test")], 400),
+    ],
+)
+def test_bad_origins_get_a_4xx_with_the_core_hotlines(web_server: Server, headers: list, status: int) -> None:
+    got, payload = _raw_post(web_server, headers, json.dumps({"sender": sender(), "message": "hi"}).encode())
+    assert got == status
+    assert emergency("US") in payload["messages"][0]["text"]
+
+
+# ---- Sanic's own error pages under /webhooks/web/ carry the same headers ---------------------
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("get", "/webhooks/web/no-such-page", 404),
+    ("get", "/webhooks/web/webhook", 405),
+    ("delete", "/webhooks/web/", 405),
+])
+def test_sanic_error_pages_under_the_widget_have_the_security_headers(web_server: Server, method: str, path: str,
+                                                                     status: int) -> None:
+    reply = getattr(requests, method)(web_server.url + path, timeout=10)
+    assert reply.status_code == status
+    assert_secure_headers(reply)
+
+
+def test_a_500_under_the_widget_has_the_security_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    import aiohttp
+    from sanic import Sanic
+
+    from tools.harness import free_port
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(web, "parse_message_request", broken)
+
+    async def serve() -> tuple:
+        Sanic.test_mode = True
+        app = Sanic(f"web_test_{uuid.uuid4().hex[:8]}")
+        app.ctx.agent = SimpleNamespace()
+        app.blueprint(web.WebInput().blueprint(None), url_prefix="/webhooks/web")
+        port = free_port()
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+        await server.startup()
+        await server.before_start()
+        await server.start_serving()
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.post(f"http://127.0.0.1:{port}/webhooks/web/webhook", data=b"{}") as reply:
+                    return reply.status, dict(reply.headers)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    status, headers = asyncio.run(serve())
+    assert status == 500
+    assert headers.get("Content-Security-Policy", "").startswith("default-src 'none'")
+    assert headers.get("Cache-Control") == "no-store"

@@ -17,6 +17,7 @@ import redis
 from playwright.sync_api import Page, Route, expect
 
 from bot.config import PROJECT_ROOT
+from tests.expected import say as words
 from tests.widget.conftest import EMBEDDING_ORIGIN, tracker_key
 from tools.harness import Server
 
@@ -60,11 +61,24 @@ def _stub(route: Route) -> None:
     route.fulfill(status=200, content_type="text/html", body=STUB_PAGE)
 
 
+# The widget's shadow root is closed, so that scripts of the page around it cannot read
+# the chat. Playwright cannot look inside a closed root either, so the tests open it
+# before the widget loads, as a host page could (test_the_shadow_root_is_closed runs without).
+OPEN_SHADOW_ROOTS = """
+(() => {
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) { return attach.call(this, { ...init, mode: "open" }); };
+})();
+"""
+
+
 @contextmanager
 def chat(browser: Any, server: Server, viewport: Dict[str, int] = DESKTOP, url: str | None = None,
-         **context_options: Any) -> Iterator[Chat]:
+         open_shadow: bool = True, **context_options: Any) -> Iterator[Chat]:
     """A fresh context on the demo page; the exit site is a local stub (no internet needed)."""
     context = browser.new_context(viewport=viewport, **context_options)
+    if open_shadow:
+        context.add_init_script(OPEN_SHADOW_ROOTS)
     context.route(EXIT_URL, _stub)
     page = context.new_page()
     found = Chat(page, server)
@@ -355,6 +369,7 @@ def embedding_page(server: Server) -> str:
 
 def test_one_script_tag_embeds_the_widget_on_an_allowed_site(browser: Any, web_server: Server) -> None:
     context = browser.new_context(viewport=DESKTOP, permissions=["local-network-access"])
+    context.add_init_script(OPEN_SHADOW_ROOTS)
     try:
         context.route(EMBEDDING_ORIGIN + "/", lambda r: r.fulfill(content_type="text/html", body=embedding_page(web_server)))
         context.route(EMBEDDING_ORIGIN + "/away", _stub)
@@ -381,6 +396,7 @@ def test_one_script_tag_embeds_the_widget_on_an_allowed_site(browser: Any, web_s
 
 def test_a_site_not_allowed_gets_no_answer_but_still_the_hotlines(browser: Any, web_server: Server) -> None:
     context = browser.new_context(viewport=DESKTOP, permissions=["local-network-access"])
+    context.add_init_script(OPEN_SHADOW_ROOTS)
     try:
         other = "https://not-allowed.test"
         context.route(other + "/", lambda r: r.fulfill(content_type="text/html", body=embedding_page(web_server)))
@@ -396,6 +412,117 @@ def test_a_site_not_allowed_gets_no_answer_but_still_the_hotlines(browser: Any, 
         # The server answered 403 without CORS headers (test_web_channel); the same set-up with
         # an allowed origin works (the test above), so this is the server refusing, not Chromium.
         assert failed == [web_server.url + "/webhooks/web/webhook"]
+    finally:
+        context.close()
+
+
+# ---- hardening (issue 17) ----------------------------------------------------------------------
+
+
+def test_the_shadow_root_is_closed_to_the_page_around_it(browser: Any, web_server: Server) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(web_server.url + "/webhooks/web/")
+        host = page.locator("[data-hb-widget]")
+        expect(host).to_have_count(1)
+        # Shown (its styles loaded): the chat covers points of the page, retargeted to its host.
+        page.wait_for_function("""() => {
+            const host = document.querySelector('[data-hb-widget]');
+            for (let x = 10; x < innerWidth; x += 40)
+                for (let y = 10; y < innerHeight; y += 40)
+                    if (document.elementFromPoint(x, y) === host) return true;
+            return false;
+        }""")
+        # A session-replay or analytics script on the page gets no handle on the chat.
+        assert page.evaluate("() => document.querySelector('[data-hb-widget]').shadowRoot") is None
+        assert page.evaluate("() => document.querySelector('[data-hb-widget]').innerText") == ""
+    finally:
+        context.close()
+
+
+def test_quick_exit_aborts_a_message_still_on_its_way(browser: Any, web_server: Server,
+                                                      redis_client: redis.Redis) -> None:
+    with chat(browser, web_server) as found:
+        page = found.page
+        found.say("i live in london")
+        held: List[Route] = []
+        exits: List[str] = []
+
+        def hold(route: Route) -> None:
+            if "/quick_exit" in (route.request.post_data or ""):
+                exits.append(route.request.post_data or "")
+                route.continue_()
+            else:
+                held.append(route)  # never answered: the message is still on its way
+
+        page.route("**/webhooks/web/webhook", hold)
+        failed: List[str] = []
+        page.on("requestfailed", lambda request: failed.append(request.post_data or ""))
+        found.input.fill("my boss took my passport")
+        found.input.press("Enter")
+        deadline = time.monotonic() + 10
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert held, "the message never left"
+        page.get_by_role("button", name="Quick exit").click()
+        page.wait_for_url(EXIT_URL)
+        assert any("my boss took my passport" in body for body in failed), failed  # aborted first
+        assert len(exits) == 1  # then the erase was sent
+        assert erased(redis_client, found.sender)
+
+
+def test_exit_inside_text_of_another_script_does_not_exit(browser: Any, web_server: Server,
+                                                          redis_client: redis.Redis) -> None:
+    with chat(browser, web_server) as found:
+        for text in ("Как мне exit из этих отношений?", "ex\u2014it"):
+            found.say(text)
+            assert found.page.url == web_server.url + "/webhooks/web/"
+        assert redis_client.exists(tracker_key(found.sender))
+        found.input.fill("ＥＸＩＴ")  # a width variant of the phrase still exits
+        found.input.press("Enter")
+        found.page.wait_for_url(EXIT_URL)
+
+
+def test_the_espanol_button_switches_the_widget_and_the_conversation(browser: Any, web_server: Server) -> None:
+    with chat(browser, web_server, PHONE) as found:
+        page = found.page
+        switch = page.get_by_role("button", name="Español")
+        expect(switch).to_have_attribute("lang", "es")
+        replies = page.locator(".hb-bot").count()
+        switch.click()
+        expect(page.locator(".hb-bot")).not_to_have_count(replies, timeout=30_000)
+        expect(page.locator(".hb-bot").last).to_contain_text(words("switched_language", "es"))
+        expect(page.locator(".hb-user").last).to_have_text("Escribiste: Español")
+        expect(page.get_by_role("button", name="Enviar")).to_be_visible()
+        expect(page.get_by_role("button", name="Salida rápida")).to_be_visible()
+        expect(page.get_by_label("Mensaje")).to_be_focused()
+        assert page.locator(".hb").get_attribute("lang") == "es"
+        replies = page.locator(".hb-bot").count()
+        page.get_by_label("Mensaje").fill("mi novio me pega")
+        page.get_by_label("Mensaje").press("Enter")
+        expect(page.locator(".hb-bot")).not_to_have_count(replies, timeout=30_000)
+        assert "llam" in page.locator(".hb-bot").last.inner_text().lower()
+        page.get_by_role("button", name="English").click()
+        expect(page.locator(".hb-bot").last).to_contain_text(words("switched_language", "en"), timeout=30_000)
+        expect(page.get_by_role("button", name="Quick exit")).to_be_visible()
+        found.input.fill("SALIR")  # the Spanish exit phrase works whatever the language
+        found.input.press("Enter")
+        page.wait_for_url(EXIT_URL)
+
+
+def test_a_spanish_page_starts_the_widget_in_spanish(browser: Any, web_server: Server) -> None:
+    context = browser.new_context(viewport=DESKTOP, permissions=["local-network-access"])
+    context.add_init_script(OPEN_SHADOW_ROOTS)
+    try:
+        page_html = embedding_page(web_server).replace('data-title="Support"', 'data-title="Ayuda" data-lang="es"')
+        context.route(EMBEDDING_ORIGIN + "/", lambda r: r.fulfill(content_type="text/html", body=page_html))
+        page = context.new_page()
+        page.goto(EMBEDDING_ORIGIN + "/")
+        page.get_by_role("button", name="Ayuda").click()
+        expect(page.get_by_role("button", name="Salida rápida")).to_be_visible()
+        expect(page.get_by_role("button", name="English")).to_be_visible()
+        expect(page.get_by_label("Mensaje")).to_be_visible()
     finally:
         context.close()
 
