@@ -17,7 +17,6 @@ import pytest
 from bot.config import PROJECT_ROOT
 from tools.content import report_figures as figures
 from tools.content.report_figures import Row
-from tools.content.report_html import render_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "project"
 CRISIS = ("danger_now", "suicidal", "child_exploitation")
@@ -146,6 +145,7 @@ def test_the_report_twice_on_the_same_data_gives_the_same_figures_and_no_changes
         assert all(re.match(r"(\[\d/\d\] |  model \d+ of \d+ |Test sets: |Cross-validation: |Open )", line)
                    for line in lines), lines
     assert "[2/3] Cross-validation: 2 folds, 2 runs" in second.stdout
+    assert first.stdout == second.stdout  # the printed figures too
 
 
 def test_the_page_shows_figures_where_to_look_and_full_answer_names(tiny, tmp_path):
@@ -163,3 +163,19 @@ def test_the_page_shows_figures_where_to_look_and_full_answer_names(tiny, tmp_pa
         assert mistake["file"] == "data/nlu/nlu.yml" and mistake["line"] > 0
     assert 'id="fix-next"' in html and "<ol>" in html or "Nothing stands out" in html
     assert data["untested_answers"] == []
+
+
+def test_crisis_misses_a_safety_net_phrase_already_covers_are_not_listed(tmp_path):
+    from tools.content.report import build_figures
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    shutil.copy(PROJECT_ROOT / "data" / "safety_net.yml", root / "data" / "safety_net.yml")
+    covered = "he has a knife"  # a phrase of danger_now in data/safety_net.yml
+    rows = [Row(covered, "danger_now", "nlu_fallback", "greet", 0.1, "tests/nlu/heldout.yml", 3),
+            Row("please come quickly", "danger_now", "greet", "greet", 0.6, "tests/nlu/heldout.yml", 4)]
+    sets = {"heldout.yml": {"file": "tests/nlu/heldout.yml", "scored": 2, "left_out": 0}}
+    found = build_figures(rows, sets, None, root, CRISIS, 2)
+    assert [m["text"] for m in found["crisis_misses"]] == ["please come quickly"]
+    assert "It was understood as greet" in found["crisis_misses"][0]["explanation"]
+    assert found["fix_next"][0]["where"] == "tests/nlu/heldout.yml, line 4"

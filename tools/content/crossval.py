@@ -71,7 +71,7 @@ def cross_validate(agent: object, nlu: Path, root: Path, folds: int = 3, seeds: 
             warnings.simplefilter("ignore")  # "the least populated class has only 2 members" (quick_exit)
             splits = list(splitter.split(examples, labels))
         for train_index, test_index in splits:
-            with _quietly():
+            with quietly():
                 _retrain(node, TrainingData(training_examples=[examples[i] for i in train_index],
                                             responses=data.responses))
                 parsed = parse_many(agent, [examples[i].get("text") for i in test_index])
@@ -105,7 +105,7 @@ def load_model(model: Path) -> object:
     """The trained model, parsing only, with the patches and components `make run` has."""
     from bot.serve import load_agent
 
-    with _quietly():
+    with quietly():
         return load_agent(Path(model), endpoints=None)
 
 
@@ -175,7 +175,7 @@ def _by_safety_net(parsed: dict) -> bool:
 
 
 @contextlib.contextmanager
-def _quietly():
+def quietly():
     """Rasa's training prints progress bars and log lines; staff see none of it (errors still raise)."""
     rasa_logger = logging.getLogger("rasa")
     level = rasa_logger.level
