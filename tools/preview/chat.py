@@ -26,14 +26,18 @@ class Chat:
 
     def __init__(self, model: Path, root: Path) -> None:
         from bot.config import settings
+        from bot.serve import load_agent
+        from tools.content.crossval import quietly
 
-        # The assistant's action runs in this process (no action server for a preview).
+        # The assistant's action runs in this process (no action server for a preview), and
+        # conversations stay in this process's memory even when .env names a Redis.
         os.environ["ACTIONS_IN_PROCESS"] = "true"
+        os.environ["REDIS_URL"] = ""
         settings.cache_clear()
-        from tools.content.crossval import load_model
-
-        self.agent = load_model(model)
         self.loop = asyncio.new_event_loop()
+        with quietly():
+            # As `rasa run` loads it (bot/serve.py): the patches, log guards and the stores of endpoints.yml.
+            self.agent: Any = load_agent(model, loop=self.loop)
         self.explainer = Explainer(root)
 
     def say(self, conversation: str, text: str) -> Dict[str, Any]:
@@ -54,8 +58,10 @@ class Chat:
                 "remembered": {k: slots[k] for k in SHOWN_SLOTS if slots.get(k)}}
 
     def forget(self, conversation: str) -> None:
-        store = self._store()
-        getattr(store, "store", {}).pop(conversation, None)
+        """Erase a conversation, as quick exit does in the real channels."""
+        from bot.stores import erase_conversation
+
+        self.loop.run_until_complete(erase_conversation(self.agent, conversation))
 
     def _store(self) -> Any:
         from bot.stores import tracker_store_of
@@ -64,32 +70,49 @@ class Chat:
 
 
 def describe(result: Dict[str, Any]) -> List[str]:
-    """The explanation as plain lines, for `make try MSG="..."`."""
+    """The reply and its explanation as plain lines, for `make try MSG="..."`."""
     e = result["explanation"]
     lines = []
     for message in result["messages"]:
         for number, line in enumerate(message["text"].split("\n")):
             lines.append(f"{'Assistant: ' if number == 0 else '           '}{line}")
         for button in message["buttons"]:
-            lines.append(f"           [{button['title']}] -> {button['payload']}")
-    lines.append(f"Understood: {e['picked']}, {e['confidence']:.0%} sure (decided by {e['decided_by']})")
+            lines.append(f"           [button: {button['title']}]")
+    lines.append("")
+    lines.append(f"Picked:     {e['picked']} ({pick_reason(e)})")
     if e.get("best_guess"):
-        lines.append(f"Best guess: {e['best_guess']['name']}, {e['best_guess']['confidence']:.0%}")
+        lines.append(f"Best guess: {e['best_guess']['name']}, {e['best_guess']['confidence']:.0%} sure")
     if e.get("runner_up"):
-        lines.append(f"Runner-up:  {e['runner_up']['name']}, {e['runner_up']['confidence']:.0%}")
+        lines.append(f"Runner-up:  {e['runner_up']['name']}, {e['runner_up']['confidence']:.0%} sure")
     if e.get("answer"):
-        lines.append(f"Answer:     {e['answer']['file']}, line {e['answer']['line']}")
-    lines.append("Each line came from:")
+        lines.append(f"Answer:     written in {e['answer']['file']}, line {e['answer']['line']}")
+    lines.append("Where each line of the reply comes from:")
     for source in e["lines"]:
         where = f"{source['file']}, line {source['line']}" if source["file"] else ""
-        lines.append(f"  {source['text'][:60]!r}: {source['what']}{' (' + where + ')' if where else ''}")
-    lines.append(f"Nearest examples of {e['picked']}:")
+        shown = source["text"] if len(source["text"]) <= 50 else source["text"][:47] + "..."
+        lines.append(f"  \u201c{shown}\u201d: {source['what']}{', ' + where if where else ''}")
+    target = (e.get("best_guess") or {}).get("name") or e["picked"]
+    lines.append(f"Training examples of {target} most like your message:")
     for example in e["nearest"]["own"]:
-        lines.append(f"  {example['alike']:.0%} alike: {example['text']!r} ({example['file']}, line {example['line']})")
+        lines.append(f"  {example['alike']:.0%} alike: \u201c{example['text']}\u201d, {example['file']}, line "
+                     f"{example['line']}")
+    if not e["nearest"]["own"]:
+        lines.append("  none (it has no training examples)")
     closer = e["nearest"]["closer_elsewhere"]
     if closer:
-        lines.append(f"  Closer, but an example of {closer['intent']}: {closer['text']!r} ({closer['file']}, line "
-                     f"{closer['line']})")
+        lines.append(f"  Closer still, but an example of {closer['intent']}: \u201c{closer['text']}\u201d, "
+                     f"{closer['file']}, line {closer['line']}")
     remembered = ", ".join(f"{k} {v}" for k, v in result["remembered"].items())
     lines.append(f"Remembered: {remembered or 'nothing yet'}")
     return lines
+
+
+def pick_reason(e: Dict[str, Any]) -> str:
+    """Why this was picked, and how sure the model was, in one phrase."""
+    if e.get("by_rule"):
+        alone = e.get("model_confidence")
+        return f"decided by {e['decided_by']}" + (f"; the model alone was {alone:.0%} sure" if alone is not None
+                                                   else "")
+    if e["picked"] == "nlu_fallback":
+        return e["decided_by"]
+    return f"{e['confidence']:.0%} sure"

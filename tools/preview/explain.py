@@ -65,7 +65,7 @@ class Explainer:
         intent = (parse.get("intent") or {}).get("name") or NOT_UNDERSTOOD
         picked = _full(parse, intent)
         confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
-        decided = "the model"
+        decided, by_rule = "the model", True
         if intent == "quick_exit":
             decided = "quick exit (the whole message is an exit phrase)"
         elif intent == "switch_language":
@@ -74,11 +74,16 @@ class Explainer:
             decided = "a crisis phrase in data/safety_net.yml"
         elif intent == NOT_UNDERSTOOD:
             decided = "not understood: the model was too unsure (below the confidence threshold in config.yml)"
-        if picked in dict(ranking):
-            confidence = dict(ranking)[picked]
+        else:
+            by_rule = False
+        model_confidence = dict(ranking).get(picked)
+        if model_confidence is not None and not (by_rule and intent != NOT_UNDERSTOOD):
+            confidence = model_confidence
         runner = next(((name, p) for name, p in ranking if name != picked), None)
         guess = ranking[0] if intent == NOT_UNDERSTOOD and ranking else None
         return {"picked": picked, "confidence": round(confidence, 3), "decided_by": decided,
+                "by_rule": by_rule and intent != NOT_UNDERSTOOD,
+                "model_confidence": round(model_confidence, 3) if model_confidence is not None else None,
                 "runner_up": {"name": runner[0], "confidence": round(runner[1], 3)} if runner else None,
                 "best_guess": {"name": guess[0], "confidence": round(guess[1], 3)} if guess else None}
 

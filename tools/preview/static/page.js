@@ -34,40 +34,53 @@
     list.append(dd);
   }
 
+  // Why this was picked, and how sure the model was (the same words as `make try MSG=...`).
+  function reason(e) {
+    if (e.by_rule) {
+      return "decided by " + e.decided_by +
+        (e.model_confidence !== null ? "; the model alone was " + percent(e.model_confidence) + " sure" : "");
+    }
+    if (e.picked === "nlu_fallback") return e.decided_by;
+    return percent(e.confidence) + " sure";
+  }
+
   function explanation(result) {
     const e = result.explanation;
     const box = element("details", "explanation");
     box.open = true;
-    const summary = element("summary", "", "Understood: " + e.picked + ", " + percent(e.confidence) + " sure");
+    const summary = element("summary", "", "Picked: " + e.picked + " (" + reason(e) + ")");
     box.append(summary);
     const list = element("dl");
     row(list, "Picked", e.picked, "picked");
-    row(list, "Confidence", percent(e.confidence), "confidence");
+    row(list, "Confidence", percent(e.by_rule && e.model_confidence !== null ? e.model_confidence : e.confidence) +
+      (e.by_rule ? " (the model alone)" : ""), "confidence");
     row(list, "Decided by", e.decided_by, "decided-by");
     if (e.best_guess) row(list, "Best guess", e.best_guess.name + " (" + percent(e.best_guess.confidence) + ")", "best-guess");
     if (e.runner_up) row(list, "Runner-up", e.runner_up.name + " (" + percent(e.runner_up.confidence) + ")", "runner-up");
-    if (e.answer) row(list, "Answer", where(e.answer.file, e.answer.line), "answer");
+    if (e.answer) row(list, "Answer written in", where(e.answer.file, e.answer.line), "answer");
     box.append(list);
 
     box.append(element("p", "", "Each line of the reply came from:"));
     const sources = element("ul", "sources");
     for (const s of e.lines) {
       const item = element("li", "source", "\u201c" + s.text + "\u201d: " + s.what + " ");
+      item.dataset.file = s.file || "";
       if (s.file) item.append(element("span", "where", where(s.file, s.line)));
       sources.append(item);
     }
     box.append(sources);
 
-    box.append(element("p", "", "Nearest examples of " + (e.best_guess ? e.best_guess.name : e.picked) + ":"));
+    box.append(element("p", "", "Training examples of " + (e.best_guess ? e.best_guess.name : e.picked) +
+      " most like your message:"));
     const nearest = element("ul", "nearest");
     for (const x of e.nearest.own) {
-      const item = element("li", "", percent(x.alike) + " alike: \u201c" + x.text + "\u201d ");
+      const item = element("li", "example", percent(x.alike) + " alike: \u201c" + x.text + "\u201d ");
       item.append(element("span", "where", where(x.file, x.line)));
       nearest.append(item);
     }
     if (e.nearest.closer_elsewhere) {
       const x = e.nearest.closer_elsewhere;
-      const item = element("li", "closer", "Closer, but an example of " + x.intent + ": \u201c" + x.text + "\u201d ");
+      const item = element("li", "closer", "Closer still, but an example of " + x.intent + ": \u201c" + x.text + "\u201d ");
       item.append(element("span", "where", where(x.file, x.line)));
       nearest.append(item);
     }
