@@ -18,7 +18,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
 
 SEEDS = (2026, 2027, 2028)
 
@@ -175,7 +175,7 @@ def _by_safety_net(parsed: dict) -> bool:
 
 
 @contextlib.contextmanager
-def quietly():
+def quietly() -> Iterator[None]:
     """Rasa's training prints progress bars and log lines; staff see none of it (errors still raise)."""
     rasa_logger = logging.getLogger("rasa")
     level = rasa_logger.level

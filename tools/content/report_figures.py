@@ -125,7 +125,9 @@ def changes(now: Mapping[str, Any], before: Mapping[str, Any] | None, floor: flo
         limit = max((now.get("noise") or {}).get(key, 0.0), (before.get("noise") or {}).get(key, 0.0), floor)
         delta = round(b - a, 4)
         overall[key] = {"before": a, "now": b, "change": delta, "noise": limit, "shown": abs(delta) > limit}
-    better, worse, quiet = [], [], 0
+    better: List[Dict[str, Any]] = []
+    worse: List[Dict[str, Any]] = []
+    quiet = 0
     old_table = before.get("per_intent") or {}
     for intent, row in (now.get("per_intent") or {}).items():
         old = old_table.get(intent)
@@ -237,7 +239,7 @@ def fix_next(crisis_misses: Sequence[Mapping[str, Any]], crossval: Mapping[str, 
     for f1, intent in weak:
         partner = next((p for p in pairs if intent in (p["a"], p["b"])), None)
         other = (partner["b"] if partner["a"] == intent else partner["a"]) if partner else None
-        mixed = f"; most often mixed up with {other} ({partner['times']} times a run)" if other else ""
+        mixed = f"; most often mixed up with {other} ({partner['times']} times a run)" if partner and other else ""
         where = _where(*blocks.get(intent, ("", 0)))
         if other and other in blocks:
             where += f" and {_where(*blocks[other])}"

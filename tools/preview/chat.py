@@ -44,13 +44,14 @@ class Chat:
         """The assistant's reply to one message, and how it came about."""
         replies = self.loop.run_until_complete(self.agent.handle_text(text, sender_id=conversation)) or []
         tracker = self.loop.run_until_complete(self._store().retrieve(conversation))
-        parse = dict(tracker.latest_message.parse_data) if tracker and tracker.latest_message else {"text": text}
+        parse: Dict[str, Any] = dict(tracker.latest_message.parse_data) if tracker and tracker.latest_message else {"text": text}
         slots = tracker.current_slot_values() if tracker else {}
         language = str(slots.get("language") or "en")
-        messages = [{"text": str(r.get("text") or ""), "buttons": [{"title": b.get("title"), "payload": b.get("payload")}
-                                                                   for b in r.get("buttons") or []]}
-                    for r in replies if r.get("text") or r.get("buttons")]
-        explanation = self.explainer.explain(parse, [m["text"] for m in messages], language)
+        messages: List[Dict[str, Any]] = [
+            {"text": str(r.get("text") or ""),
+             "buttons": [{"title": b.get("title"), "payload": b.get("payload")} for b in r.get("buttons") or []]}
+            for r in replies if r.get("text") or r.get("buttons")]
+        explanation = self.explainer.explain(parse, [str(m["text"]) for m in messages], language)
         erased = (parse.get("intent") or {}).get("name") == "quick_exit"
         if erased:
             self.forget(conversation)  # what the channels do on quick exit

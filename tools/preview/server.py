@@ -77,7 +77,7 @@ def _handler(chat: Chat, token: str) -> type:
 
         def _local(self) -> bool:
             """Only this machine's own names (a page elsewhere could otherwise rebind a name to 127.0.0.1)."""
-            port = self.server.server_address[1]
+            port = self.server.server_address[1]  # type: ignore[index]  # an (host, port) pair for HTTPServer
             return self.headers.get("Host") in (f"127.0.0.1:{port}", f"localhost:{port}")
 
         def _json(self, status: int, payload: Dict[str, Any]) -> None:
