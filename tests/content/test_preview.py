@@ -59,8 +59,8 @@ def test_one_message_in_the_terminal_says_what_was_picked_and_where_everything_c
     assert lines[0] == "Loading the model..." and lines[1] == f"You:       {KNIFE}"
     assert lines[2].startswith("Assistant: ")
     out = result.stdout
-    assert re.search(r"^Picked: +danger_now \(decided by a crisis phrase in data/safety_net\.yml; the model alone "
-                     r"was \d+% sure\)$", out, re.M), out
+    assert re.search(r"^Picked: +danger_now \(decided by a crisis phrase in data/safety_net\.yml; the model (alone "
+                     r"was \d+% sure|on its own would have picked \S+, \d+% sure)\)$", out, re.M), out
     assert re.search(r"^Runner-up: +\S+, \d+% sure$", out, re.M), out
     # Every line of the reply with the file and line it came from: the crisis sentence, the services.
     assert re.search(r"sentence crisis_lead\.danger, data/replies\.yml, line \d+", out), out
@@ -69,6 +69,17 @@ def test_one_message_in_the_terminal_says_what_was_picked_and_where_everything_c
     # Plain words for staff: no JSON, no warnings, no progress bars, nothing on stderr.
     assert "{" not in out and "intent_ranking" not in out
     assert result.stderr.strip() == "", result.stderr[-2000:]
+
+
+def test_a_pick_made_by_a_rule_says_what_the_model_alone_would_have_done():
+    from tools.preview.chat import pick_reason
+
+    rule = {"picked": "suicidal", "by_rule": True, "decided_by": "a crisis phrase in data/safety_net.yml",
+            "confidence": 1.0, "runner_up": {"name": "danger_now", "confidence": 0.37}}
+    assert pick_reason({**rule, "model_confidence": 0.62}).endswith("; the model alone was 62% sure")
+    assert pick_reason({**rule, "model_confidence": None}).endswith(
+        "; the model on its own would have picked danger_now, 37% sure")
+    assert pick_reason({"picked": "faq/us_t_visa", "by_rule": False, "confidence": 0.84}) == "84% sure"
 
 
 # ---- the page ------------------------------------------------------------------------------------------
@@ -136,7 +147,8 @@ def test_staff_chat_in_chromium_and_see_why_each_reply_was_given(preview: str, b
     expect(page.locator(".bot").first).to_contain_text("911")
     expect(box.locator('[data-field="picked"]')).to_have_text("danger_now")
     expect(box.locator('[data-field="decided-by"]')).to_contain_text("data/safety_net.yml")
-    expect(box.locator('[data-field="confidence"]')).to_have_text(re.compile(r"\d+% \(the model alone\)"))
+    expect(box.locator('[data-field="confidence"]')).to_have_text(
+        re.compile(r"\d+% \(the model alone\)|a rule, not a guess"))
     expect(box.locator('[data-field="runner-up"]')).to_have_text(re.compile(r"\S+ \(\d+%\)"))
     sources = box.locator("li.source")
     assert sources.count() >= 2

@@ -111,9 +111,13 @@ def describe(result: Dict[str, Any]) -> List[str]:
 def pick_reason(e: Dict[str, Any]) -> str:
     """Why this was picked, and how sure the model was, in one phrase."""
     if e.get("by_rule"):
-        alone = e.get("model_confidence")
-        return f"decided by {e['decided_by']}" + (f"; the model alone was {alone:.0%} sure" if alone is not None
-                                                   else "")
+        alone, runner = e.get("model_confidence"), e.get("runner_up")
+        if alone is not None:
+            return f"decided by {e['decided_by']}; the model alone was {alone:.0%} sure"
+        if runner:
+            return (f"decided by {e['decided_by']}; the model on its own would have picked {runner['name']}, "
+                    f"{runner['confidence']:.0%} sure")
+        return f"decided by {e['decided_by']}"
     if e["picked"] == "nlu_fallback":
         return e["decided_by"]
     return f"{e['confidence']:.0%} sure"

@@ -77,6 +77,11 @@ class Explainer:
         else:
             by_rule = False
         model_confidence = dict(ranking).get(picked)
+        first = (parse.get("intent_ranking") or [{}])[0]
+        if by_rule and first.get("name") == intent and float(first.get("confidence") or 0) == 1.0:
+            # The rule replaced the model's pick (bot/nlu/override.py): the model's own score for it is gone,
+            # and the runner-up is what the model itself would have picked.
+            model_confidence = None
         if model_confidence is not None and not (by_rule and intent != NOT_UNDERSTOOD):
             confidence = model_confidence
         runner = next(((name, p) for name, p in ranking if name != picked), None)

@@ -37,8 +37,14 @@
   // Why this was picked, and how sure the model was (the same words as `make try MSG=...`).
   function reason(e) {
     if (e.by_rule) {
-      return "decided by " + e.decided_by +
-        (e.model_confidence !== null ? "; the model alone was " + percent(e.model_confidence) + " sure" : "");
+      if (e.model_confidence !== null) {
+        return "decided by " + e.decided_by + "; the model alone was " + percent(e.model_confidence) + " sure";
+      }
+      if (e.runner_up) {
+        return "decided by " + e.decided_by + "; the model on its own would have picked " + e.runner_up.name +
+          ", " + percent(e.runner_up.confidence) + " sure";
+      }
+      return "decided by " + e.decided_by;
     }
     if (e.picked === "nlu_fallback") return e.decided_by;
     return percent(e.confidence) + " sure";
@@ -52,8 +58,9 @@
     box.append(summary);
     const list = element("dl");
     row(list, "Picked", e.picked, "picked");
-    row(list, "Confidence", percent(e.by_rule && e.model_confidence !== null ? e.model_confidence : e.confidence) +
-      (e.by_rule ? " (the model alone)" : ""), "confidence");
+    if (!e.by_rule) row(list, "Confidence", percent(e.confidence), "confidence");
+    else if (e.model_confidence !== null) row(list, "Confidence", percent(e.model_confidence) + " (the model alone)", "confidence");
+    else row(list, "Confidence", "a rule, not a guess (see the runner-up for the model's own pick)", "confidence");
     row(list, "Decided by", e.decided_by, "decided-by");
     if (e.best_guess) row(list, "Best guess", e.best_guess.name + " (" + percent(e.best_guess.confidence) + ")", "best-guess");
     if (e.runner_up) row(list, "Runner-up", e.runner_up.name + " (" + percent(e.runner_up.confidence) + ")", "runner-up");
