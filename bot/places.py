@@ -73,6 +73,7 @@ class _Mention:
     origin: bool = False  # "from X": where they come from, not where they are
     name: str = ""
     located: bool = False  # "in X", "live in X": where they are, said outright
+    left: bool = False  # "brought me from X": a place they have left, never where they are
 
 
 class Gazetteer:
@@ -80,11 +81,12 @@ class Gazetteer:
 
     def __init__(self, names: Dict[Tuple[str, ...], Tuple[Candidate, ...]], abbreviations: Dict[str, Tuple[str, ...]],
                  cues: Iterable[str], origin_cues: Iterable[str], supported: Iterable[str],
-                 bigger_by: float) -> None:
+                 bigger_by: float, left_cues: Iterable[str] = ()) -> None:
         self._names = names
         self._abbreviations = abbreviations
         self._cues = frozenset(tuple(normalise(c).split()) for c in cues)
         self._origin_cues = frozenset(tuple(normalise(c).split()) for c in origin_cues)
+        self._left_cues = frozenset(tuple(normalise(c).split()) for c in left_cues)
         self._supported = frozenset(supported)
         self._bigger_by = bigger_by
 
@@ -151,6 +153,7 @@ class Gazetteer:
             config.get("origin_cues") or [],
             supported,
             float((config.get("prefer") or {}).get("bigger_by", 3)),
+            config.get("left_cues") or [],
         )
 
     # ---- finding ----------------------------------------------------------
@@ -192,11 +195,12 @@ class Gazetteer:
                 if size == 1 and all(c.kind == CITY or c.minor for c in candidates) and not (
                         whole or alone or self._cued(words, i, self._cues)):
                     continue  # a one-word town needs "in", "from"... or to stand on its own
-                origin = self._cued(words, i, self._origin_cues)
+                left = self._cued(words, i, self._left_cues)
+                origin = left or self._cued(words, i, self._origin_cues)
                 # "in london, ontario": a place right after a place they are in qualifies it.
                 follows = bool(found) and found[-1].end == i and found[-1].located
                 located = not origin and (follows or self._cued(words, i, self._cues))
-                found.append(_Mention(i, i + size, candidates, origin, " ".join(words[i:i + size]), located))
+                found.append(_Mention(i, i + size, candidates, origin, " ".join(words[i:i + size]), located, left))
                 i += size - 1
                 break
             i += 1
@@ -220,6 +224,12 @@ class Gazetteer:
     def _resolve(self, mentions: List[_Mention]) -> Found:
         # Where they are now beats where they come from ("from mexico, living in texas"),
         # and a place they say they are in beats one named in passing ("in cork, on a uk sim").
+        # A place they were brought or came from is never where they are: a trafficked
+        # worker "brought from vietnam" is somewhere else, and that country's numbers
+        # would be the wrong ones.
+        mentions = [m for m in mentions if not m.left]
+        if not mentions:
+            return Found(None)
         mentions = [m for m in mentions if not m.origin] or mentions
         mentions = [m for m in mentions if m.located] or mentions
         # "London, Ontario": the countries every mention can mean, when there are any.

@@ -77,6 +77,16 @@ def test_region_is_kept_for_the_conversation(app: Any, loop: Any) -> None:
     assert emergency("GB") in danger[0]
 
 
+def test_a_question_about_the_chat_does_not_keep_the_next_disclosure_from_its_service(app: Any, loop: Any) -> None:
+    # "is this safe to use" is answered from a knowledge answer that names no service;
+    # the abuse described next must still get the helpline, in the region they named.
+    sender = new_sender()
+    say(app, loop, sender, "im in ireland")
+    say(app, loop, sender, "is this safe to use")
+    replies = " ".join(say(app, loop, sender, "my partner pushes me around and takes my money"))
+    assert number("ie_dv") in replies
+
+
 def test_region_said_after_the_question_re_routes_it(app: Any, loop: Any) -> None:
     sender = new_sender()
     first = " ".join(say(app, loop, sender, "my boss took my passport and wont let me leave"))

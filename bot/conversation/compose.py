@@ -281,7 +281,7 @@ class Composer:
         named = self._named_service(turn.text, state)
         if named and self._supported(state):
             return self._hint(state, draft.add(self._line(named, state)))
-        need = state.need or turn.answer_need
+        need = state.need if state.need and state.need != "none" else turn.answer_need
         if need and need != "none" and need in self.directory.needs:
             services = [s for s in self._services(need, state) if not self._is_emergency(s)]
             if services and self._supported(state):

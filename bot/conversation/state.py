@@ -26,6 +26,8 @@ SAFE_CONFIDENCE = 0.6
 # A model-guessed crisis (not a safety-net phrase) replaces another crisis only when this sure.
 SWITCH_CRISIS_CONFIDENCE = 0.7
 UNCLEAR_INTENTS = ("nlu_fallback", "out_of_scope")
+# A knowledge answer about the chat itself or general facts: it names no service.
+NO_NEED = "none"
 
 CONTACT_MODES = ("cannot_talk", "text_only", "deaf", "no_calls")
 
@@ -109,7 +111,9 @@ def update(state: State, turn: Turn, directory: HotlineDirectory) -> State:
             changes["need"] = need
     elif need and need != "core":
         changes["need"] = need
-    elif turn.answer_need and not state.need:
+    elif turn.answer_need and turn.answer_need != NO_NEED and state.need in (None, NO_NEED):
+        # A question about the chat itself ("is this safe to use") sets no need, so the
+        # next answer about abuse still brings that need's service.
         changes["need"] = turn.answer_need
     if turn.intent == SAFE_INTENT and state.crisis and turn.confidence >= SAFE_CONFIDENCE:
         changes["crisis"] = None

@@ -49,6 +49,21 @@ def test_ordinary_words_are_not_places(text: str) -> None:
     assert found.country is None and not found.choices
 
 
+@pytest.mark.parametrize("text", [
+    "I came from Guatemala to work on a farm", "the owner brought me from vietnam and says i owe her",
+    "me trajeron de honduras para trabajar en construccion", "they recruited me from the philippines",
+])
+def test_a_place_someone_was_brought_from_is_not_where_they_are(text: str) -> None:
+    # A trafficked worker is somewhere else: that country's numbers would be the wrong ones.
+    found = PLACES.find(text)
+    assert found.country is None and not found.choices
+
+
+def test_where_they_are_now_still_counts_beside_where_they_were_brought_from() -> None:
+    assert PLACES.find("brought me from vietnam, now im in houston").country == "US"
+    assert PLACES.find("me trajeron de mexico, estoy en toronto").country == "CA"
+
+
 @pytest.mark.parametrize(("number", "country"), [
     ("+447700900123", "GB"), ("+61412345678", "AU"), ("+353871234567", "IE"), ("+64211234567", "NZ"),
     ("+14155550123", "US"), ("+16045551234", "CA"), ("+919876543210", "IN"),
