@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv train run test lint validate test-stories pytest evaluate crossval bench clean widget-deps \
-        check-content report export-csv import-csv
+        check-content report try export-csv import-csv
 
 help:
 	@echo "make run    - set up, train if the data changed, start the assistant (Ctrl-C stops it)"
@@ -19,6 +19,7 @@ help:
 	@echo "make evaluate / make crossval - understanding figures (results/)"
 	@echo "make check-content - check the training data, answers and hotlines (see CONTENT.md)"
 	@echo "make report - understanding report for content staff: results/report.html"
+	@echo "make try    - chat with the current model in a local page and see why it answers (MSG=\"...\": one message here)"
 	@echo "make export-csv / make import-csv - examples and answers to and from a spreadsheet"
 
 venv: $(VENV)/.installed
@@ -64,18 +65,27 @@ crossval: venv
 
 # Content staff (CONTENT.md). check-content runs the project's rules, then
 # `rasa data validate --fail-on-warnings`, and explains each problem in plain words.
+# Staff commands print only their own lines (tools/content/quiet.py, tools/content/train.py).
 check-content: venv
-	$(PY) -m tools.content.check
+	@$(PY) -m tools.content.check
 
-report: train
-	$(PY) -m tools.content.report --model $(MODEL)
+# Trains first only when the model is older than config.yml, domain.yml or data/ (tools/content/train.py).
+report: venv
+	@$(PY) -m tools.content.train
+	@$(PY) -m tools.content.report --model $(MODEL)
+
+# A page on 127.0.0.1 to chat with the current model (tools/preview); MSG="..." answers one message here.
+# MSG reaches the preview through the environment (make exports command-line variables), never the shell.
+try: venv
+	@$(PY) -m tools.content.train
+	@$(PY) -m tools.preview --model $(MODEL)
 
 CSV ?= results/spreadsheet
 export-csv: venv
-	$(PY) -m tools.content.spreadsheet export --folder $(CSV)
+	@$(PY) -m tools.content.spreadsheet export --folder $(CSV)
 
 import-csv: venv
-	$(PY) -m tools.content.spreadsheet import --folder $(CSV)
+	@$(PY) -m tools.content.spreadsheet import --folder $(CSV)
 
 # Not part of `make test`: trains twice and drives load for several minutes.
 bench: venv

@@ -1,11 +1,12 @@
-"""The understanding report: its figures match the evaluation they come from, and the CLI works end to end."""
+"""The understanding report: figures that follow from the predictions, changes beyond noise only, the same
+figures twice on the same data, and a page that says what to fix next."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,188 +15,167 @@ from typing import Dict, Tuple
 import pytest
 
 from bot.config import PROJECT_ROOT
-from tools.content import report
-from tools.evaluation import Evaluation
+from tools.content import report_figures as figures
+from tools.content.report_figures import Row
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report"
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "project"
+CRISIS = ("danger_now", "suicidal", "child_exploitation")
 
 ROWS = [
-    ("he has a knife", "danger_now", "danger_now"),
-    ("help me now", "danger_now", "find_hotline"),
-    ("i want to die", "suicidal", "suicidal"),
-    ("hi", "greet", "greet"),
-    ("hello", "greet", "greet"),
-    ("bye", "goodbye", "greet"),
-    ("see you", "goodbye", "goodbye"),
-    ("give me a number", "find_hotline", "find_hotline"),
+    Row("he has a knife", "danger_now", "danger_now", "danger_now", 1.0, "t.yml", 5),
+    Row("help me now", "danger_now", "nlu_fallback", "find_hotline", 0.12, "t.yml", 6),
+    Row("i want to die", "suicidal", "suicidal", "suicidal", 0.9, "t.yml", 9),
+    Row("hi", "greet", "greet", "greet", 0.9, "t.yml", 12),
+    Row("hello", "greet", "greet", "greet", 0.9, "t.yml", 13),
+    Row("bye", "goodbye", "greet", "greet", 0.5, "t.yml", 16),
+    Row("see you", "goodbye", "goodbye", "goodbye", 0.8, "t.yml", 17),
+    Row("what is dv", "faq/what_is_dv", "faq/debt_bondage", "faq/debt_bondage", 0.4, "t.yml", 20),
 ]
 
 
+def test_figures_follow_from_the_predictions():
+    summary = figures.summarise(ROWS, CRISIS)
+    assert summary["scored"] == 8 and summary["accuracy"] == 0.625
+    assert summary["best_guess_accuracy"] == 0.625 and summary["not_understood"] == 0.125
+    assert summary["crisis_recall"] == round(2 / 3, 4)
+    assert summary["crisis_recall_by_intent"] == {"danger_now": 0.5, "suicidal": 1.0}
+    greet = summary["per_intent"]["greet"]
+    assert (greet["precision"], greet["recall"], greet["support"]) == (round(2 / 3, 4), 1.0, 2)
+    assert summary["per_intent"]["faq/what_is_dv"]["recall"] == 0.0  # knowledge answers by their full name
+
+
+def test_repeated_runs_give_the_mean_and_their_spread_as_noise():
+    run_a = [Row(r.text, r.expected, r.predicted, r.guess, r.confidence, r.file, r.line, 1) for r in ROWS]
+    run_b = [Row(r.text, r.expected, r.expected, r.expected, r.confidence, r.file, r.line, 2) for r in ROWS]
+    result = figures.repeated(run_a + run_b, CRISIS)
+    assert result["accuracy"] == round((0.625 + 1.0) / 2, 4) and result["noise"]["accuracy"] == 0.375
+    assert result["per_intent"]["goodbye"]["noise"] == round(1.0 - 2 / 3, 4)
+
+
+def test_only_changes_beyond_the_measured_noise_are_shown():
+    before = {"accuracy": 0.80, "noise": {"accuracy": 0.01},
+              "per_intent": {"greet": {"f1": 0.80, "support": 9, "noise": 0.05},
+                             "goodbye": {"f1": 0.80, "support": 9, "noise": 0.02},
+                             "thanks": {"f1": 0.90, "support": 9, "noise": 0.0}}}
+    now = {"accuracy": 0.805, "noise": {"accuracy": 0.004},
+           "per_intent": {"greet": {"f1": 0.84, "support": 9, "noise": 0.01},  # +4 points, noise 5: not shown
+                          "goodbye": {"f1": 0.70, "support": 9, "noise": 0.03},  # -10 points: worse
+                          "thanks": {"f1": 0.95, "support": 9, "noise": 0.0}}}  # +5 points, no noise: better
+    found = figures.changes(now, before)
+    assert [e["intent"] for e in found["better"]] == ["thanks"]
+    assert [e["intent"] for e in found["worse"]] == ["goodbye"] and found["worse"][0]["noise"] == 0.03
+    assert found["within_noise"] == 1
+    assert found["overall"]["accuracy"]["shown"] is False
+
+
+def test_crisis_misses_are_explained_in_terms_staff_can_act_on():
+    miss = {"text": "help me now", "expected": "danger_now", "predicted": "nlu_fallback", "guess": "find_hotline",
+            "times": 3, "runs": 3, "file": "data/nlu/crisis.yml", "line": 7}
+    from_tests = figures.explain_crisis_miss(miss, CRISIS, from_tests=True)
+    assert "too unsure to answer (its best guess: find_hotline)" in from_tests
+    assert "No phrase in data/safety_net.yml matched it" in from_tests and "never the test sentence itself" in from_tests
+    learnt = figures.explain_crisis_miss(dict(miss, predicted="suicidal"), CRISIS, from_tests=False,
+                                         net=("suicidal", '"want to die"'))
+    assert "still got a crisis reply with the emergency number first, but the suicidal one" in learnt
+    assert 'sent it to suicidal because it contains "want to die"' in learnt
+    assert "(data/nlu/crisis.yml, line 7); the model got it wrong in 3 of 3 runs" in learnt
+
+
+def test_fix_next_puts_real_crisis_misses_first_then_the_weakest_intents_with_their_lines():
+    misses = [{"text": "help me now", "expected": "danger_now", "source": "tests", "file": "tests/nlu/heldout.yml",
+               "line": 6, "times": 1, "runs": 1, "explanation": "Because."}]
+    crossval = {"per_intent": {"goodbye": {"f1": 0.5, "support": 20}, "greet": {"f1": 0.7, "support": 20},
+                               "thanks": {"f1": 0.95, "support": 20}}}
+    pairs = [{"a": "goodbye", "b": "greet", "times": 4.0}]
+    blocks = {"goodbye": ("data/nlu/basics.yml", 30), "greet": ("data/nlu/basics.yml", 3)}
+    untested = [{"answer": "utter_faq/x", "file": "data/nlu/a.yml", "line": 9}]
+    found = figures.fix_next(misses, crossval, pairs, blocks, untested)
+    assert [item["where"] for item in found] == [
+        "tests/nlu/heldout.yml, line 6",
+        "data/nlu/basics.yml, line 30 and data/nlu/basics.yml, line 3",
+        "data/nlu/basics.yml, line 3 and data/nlu/basics.yml, line 30",
+        "data/nlu/a.yml, line 9",
+    ]
+    assert found[1]["what"] == "goodbye is understood right only 50% of the time (F1); most often mixed up with greet " \
+                               "(4.0 times a run)"
+
+
+# ---- the whole command, twice ----------------------------------------------------------------------
+
+
 def cells(html: str) -> Dict[Tuple[str, str, str], str]:
-    """(intent, set, metric) -> shown value, from the per-intent table."""
     found = re.findall(r'data-intent="([^"]+)" data-set="(\w+)" data-metric="(\w+)">([^<]+)<', html)
     return {(intent, part, metric): value for intent, part, metric, value in found}
 
 
-def by_id(html: str, name: str) -> str:
-    match = re.search(rf'id="{name}">([^<]*)<', html)
-    assert match, name
-    return match.group(1)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Path, Dict[str, str]]:
+    """The fixture project, its safety net, and a model trained on it."""
+    root = tmp_path_factory.mktemp("report") / "project"
+    shutil.copytree(FIXTURE, root)
+    shutil.copy(PROJECT_ROOT / "data" / "safety_net.yml", root / "data" / "safety_net.yml")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(root / "config.yml"),
+                    "--nlu", str(root / "data" / "nlu"), "--out", str(root / "models"), "--fixed-model-name", "tiny"],
+                   check=True, capture_output=True, cwd=PROJECT_ROOT, env=env, timeout=600)
+    return root, root / "models" / "tiny.tar.gz", env
 
 
-def png(html: str, name: str) -> bytes:
-    match = re.search(rf'id="{name}" alt="[^"]*" src="data:image/png;base64,([^"]+)"', html)
-    assert match, name
-    return base64.b64decode(match.group(1))
-
-
-def write_crossval(folder: Path) -> None:
-    """Files shaped exactly as `rasa test nlu --cross-validation --out` writes them."""
-    folder.mkdir(parents=True)
-    (folder / "intent_report.json").write_text(json.dumps({
-        "danger_now": {"precision": 1.0, "recall": 0.75, "f1-score": 0.8571, "support": 4, "confused_with": {"greet": 1}},
-        "greet": {"precision": 0.8, "recall": 1.0, "f1-score": 0.8889, "support": 4, "confused_with": {}},
-        "faq": {"precision": 1.0, "recall": 1.0, "f1-score": 1.0, "support": 2, "confused_with": {}},
-        "accuracy": 0.9,
-        "macro avg": {"precision": 0.9333, "recall": 0.9167, "f1-score": 0.9153, "support": 10},
-        "weighted avg": {"precision": 0.92, "recall": 0.9, "f1-score": 0.9, "support": 10},
-    }))
-    (folder / "intent_errors.json").write_text(json.dumps([
-        {"text": "pls come quick", "intent": "danger_now", "intent_prediction": {"name": "greet", "confidence": 0.51}},
-    ]))
-    (folder / "response_selection_report.json").write_text(json.dumps({
-        "faq/what_is_dv": {"precision": 1.0, "recall": 0.5, "f1-score": 0.6667, "support": 2, "confused_with": {}},
-        "faq/debt_bondage": {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0, "confused_with": {}},
-        "accuracy": 0.5,
-    }))
-    (folder / "response_selection_errors.json").write_text(json.dumps([
-        {"text": "what is dv", "intent_response_key_target": "faq/what_is_dv",
-         "intent_response_key_prediction": {"name": "faq/debt_bondage", "confidence": 0.4}},
-    ]))
-
-
-@pytest.fixture
-def built(tmp_path: Path) -> Tuple[Path, str]:
-    out = tmp_path / "results"
-    out.mkdir()
-    previous = {
-        "created": "2026-11-01T10:00:00",
-        "heldout": {
-            "accuracy": 0.8, "macro_f1": 0.7, "crisis_recall": 1.0,
-            "per_intent": {
-                "greet": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2},
-                "danger_now": {"precision": 1.0, "recall": 0.82, "f1": 0.9, "support": 2},
-                "suicidal": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1},
-            },
-        },
-        "crossval": None,
-    }
-    (out / "report.json").write_text(json.dumps(previous))
-    write_crossval(out / "crossval")
-    heldout = report.heldout_figures(Evaluation(rows=list(ROWS)), "heldout.yml")
-    crossval = report.crossval_figures(out / "crossval", folds=3)
-    html_file = report.build(out, heldout, crossval)
-    return out, html_file.read_text()
-
-
-def test_heldout_figures_per_intent_match_the_predictions(built):
-    _, html = built
-    shown = cells(html)
-    assert shown[("greet", "heldout", "precision")] == "66.7%"
-    assert shown[("greet", "heldout", "recall")] == "100.0%"
-    assert shown[("greet", "heldout", "f1")] == "80.0%"
-    assert shown[("greet", "heldout", "support")] == "2"
-    assert shown[("danger_now", "heldout", "recall")] == "50.0%"
-    assert shown[("find_hotline", "heldout", "precision")] == "50.0%"
-    assert by_id(html, "accuracy-heldout") == "75.0%"  # 6 of 8
-    assert by_id(html, "macro-f1-heldout") == "76.0%"  # (2/3 + 1 + 0.8 + 2/3 + 2/3) / 5
-
-
-def test_crisis_recall_comes_first_with_the_missed_messages(built):
-    _, html = built
-    assert by_id(html, "crisis-heldout") == "66.7%"  # 2 of 3 crisis examples
-    assert by_id(html, "crisis-crossval") == "75.0%"
-    assert html.index("Crisis recall") < html.index("Overall") < html.index("Per intent")
-    crisis_box = html[html.index("Crisis recall") : html.index("Overall")]
-    assert "help me now" in crisis_box and "understood as find_hotline" in crisis_box
-    assert "pls come quick" in crisis_box
-
-
-def test_crossval_figures_come_from_rasa_files(built):
-    _, html = built
-    shown = cells(html)
-    assert by_id(html, "accuracy-crossval") == "90.0%"
-    assert shown[("danger_now", "crossval", "f1")] == "85.7%"
-    assert shown[("faq/what_is_dv", "crossval", "recall")] == "50.0%"
-    table = html[html.index('id="mistakes-crossval"') :]
-    assert "what is dv</td><td>faq/what_is_dv</td><td>faq/debt_bondage" in table
-
-
-def test_misclassified_examples_say_what_they_were_mistaken_for(built):
-    _, html = built
-    table = html[html.index('id="mistakes-heldout"') :]
-    assert "<tr><td>help me now</td><td>danger_now</td><td>find_hotline</td></tr>" in table
-    assert "<tr><td>bye</td><td>goodbye</td><td>greet</td></tr>" in table
-    assert "he has a knife" not in table
-
-
-def test_confusion_matrices_are_embedded_pictures(built):
-    _, html = built
-    for name in ("confusion-heldout", "confusion-crossval"):
-        assert png(html, name).startswith(b"\x89PNG\r\n\x1a\n")
-    out, _ = built
-    crossval = json.loads((out / "report.json").read_text())["crossval"]
-    assert crossval["confusion"]["danger_now"] == {"danger_now": 3, "greet": 1}
-
-
-def test_change_against_the_previous_report(built):
-    out, html = built
-    better = html[html.index('id="better-heldout"') :].split("</ul>")[0]
-    worse = html[html.index('id="worse-heldout"') :].split("</ul>")[0]
-    assert 'data-intent="greet"' in better and "50.0% &rarr; 80.0%" in better
-    assert 'data-intent="danger_now"' in worse and "(-23.3 pts)" in worse
-    assert "suicidal" not in better + worse
-    assert "crisis recall 100.0% &rarr; 66.7%" in html
-    assert json.loads((out / "report-previous.json").read_text())["created"] == "2026-11-01T10:00:00"
-    assert json.loads((out / "report.json").read_text())["heldout"]["accuracy"] == 0.75
-
-
-def test_first_report_says_there_is_nothing_to_compare(tmp_path):
-    heldout = report.heldout_figures(Evaluation(rows=list(ROWS)), "heldout.yml")
-    html = report.build(tmp_path, heldout, None).read_text()
-    assert "No previous report to compare with" in html
-    assert not (tmp_path / "report-previous.json").exists()
-
-
-def test_cli_builds_the_report_for_a_small_model_end_to_end(tmp_path):
-    """`python -m tools.content.report` on a tiny data set: cross-validation, held-out, HTML."""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    rasa = Path(sys.executable).parent / "rasa"
-    subprocess.run(
-        [str(rasa), "train", "nlu", "--config", str(FIXTURE / "config.yml"), "--nlu", str(FIXTURE / "nlu.yml"),
-         "--out", str(tmp_path / "models"), "--fixed-model-name", "tiny"],
-        check=True, capture_output=True, cwd=PROJECT_ROOT, env=env, timeout=300,
-    )
-    out = tmp_path / "results"
+def run_report(root: Path, model: Path, env: Dict[str, str], out: Path) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [sys.executable, "-m", "tools.content.report", "--model", str(tmp_path / "models" / "tiny.tar.gz"),
-         "--config", str(FIXTURE / "config.yml"), "--nlu", str(FIXTURE / "nlu.yml"),
-         "--heldout", str(FIXTURE / "heldout.yml"), "--folds", "2", "--out", str(out)],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300,
-    )
+        [sys.executable, "-m", "tools.content.report", "--root", str(root), "--model", str(model), "--folds", "2",
+         "--runs", "2", "--out", str(out)], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    progress = result.stdout
-    assert "[1/3] Cross-validation" in progress and "fold 1 of 2" in progress and "fold 2 of 2" in progress
-    assert "[2/3] Held-out test set" in progress and "[3/3] Writing the report" in progress
+    return result
 
-    figures = json.loads((out / "report.json").read_text())
-    html = (out / "report.html").read_text()
-    rasa_report = json.loads((out / "crossval" / "intent_report.json").read_text())
-    assert figures["crossval"]["accuracy"] == round(rasa_report["accuracy"], 4)
-    assert by_id(html, "accuracy-crossval") == f"{rasa_report['accuracy'] * 100:.1f}%"
-    heldout = figures["heldout"]
-    assert heldout["examples"] == 7
-    assert heldout["accuracy"] == round((7 - len(heldout["mistakes"])) / 7, 4)
-    assert by_id(html, "accuracy-heldout") == f"{heldout['accuracy'] * 100:.1f}%"
-    assert by_id(html, "crisis-heldout") == f"{heldout['crisis_recall'] * 100:.1f}%"
-    assert png(html, "confusion-heldout").startswith(b"\x89PNG")
+
+def test_the_report_twice_on_the_same_data_gives_the_same_figures_and_no_changes(tiny, tmp_path):
+    root, model, env = tiny
+    first = run_report(root, model, env, tmp_path / "one")
+    second = run_report(root, model, env, tmp_path / "one")
+    once = json.loads((tmp_path / "one" / "report-previous.json").read_text())
+    twice = json.loads((tmp_path / "one" / "report.json").read_text())
+    once.pop("created"), twice.pop("created")
+    assert once == twice
+    html = (tmp_path / "one" / "report.html").read_text()
+    assert "Same data, same model: nothing to compare." in html
+    # Quiet: our lines only, no progress bars, warnings or library chatter.
+    for result in (first, second):
+        lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        assert all(re.match(r"(\[\d/\d\] |  model \d+ of \d+ |Test sets: |Cross-validation: |Open )", line)
+                   for line in lines), lines
+    assert "[2/3] Cross-validation: 2 folds, 2 runs" in second.stdout
+    assert first.stdout == second.stdout  # the printed figures too
+
+
+def test_the_page_shows_figures_where_to_look_and_full_answer_names(tiny, tmp_path):
+    root, model, env = tiny
+    run_report(root, model, env, tmp_path / "page")
+    data = json.loads((tmp_path / "page" / "report.json").read_text())
+    html = (tmp_path / "page" / "report.html").read_text()
+    tests = data["tests"]
+    assert tests["sets"]["heldout.yml"]["scored"] == 8
+    assert re.search(r'id="accuracy-tests">([^<]+)<', html).group(1) == f"{tests['accuracy'] * 100:.1f}%"
+    assert re.search(r'id="crisis-tests">([^<]+)<', html).group(1) == f"{tests['crisis_recall'] * 100:.1f}%"
+    shown = cells(html)
+    assert ("faq/what_is_dv", "tests", "f1") in shown and ("faq/what_is_dv", "crossval", "f1") in shown
+    for mistake in data["crossval"]["mistakes"]:
+        assert mistake["file"] == "data/nlu/nlu.yml" and mistake["line"] > 0
+    assert 'id="fix-next"' in html and "<ol>" in html or "Nothing stands out" in html
+    assert data["untested_answers"] == []
+
+
+def test_crisis_misses_a_safety_net_phrase_already_covers_are_not_listed(tmp_path):
+    from tools.content.report import build_figures
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    shutil.copy(PROJECT_ROOT / "data" / "safety_net.yml", root / "data" / "safety_net.yml")
+    covered = "he has a knife"  # a phrase of danger_now in data/safety_net.yml
+    rows = [Row(covered, "danger_now", "nlu_fallback", "greet", 0.1, "tests/nlu/heldout.yml", 3),
+            Row("please come quickly", "danger_now", "greet", "greet", 0.6, "tests/nlu/heldout.yml", 4)]
+    sets = {"heldout.yml": {"file": "tests/nlu/heldout.yml", "scored": 2, "left_out": 0}}
+    found = build_figures(rows, sets, None, root, CRISIS, 2)
+    assert [m["text"] for m in found["crisis_misses"]] == ["please come quickly"]
+    assert "It was understood as greet" in found["crisis_misses"][0]["explanation"]
+    assert found["fix_next"][0]["where"] == "tests/nlu/heldout.yml, line 4"

@@ -19,6 +19,6 @@ def quiet_libraries() -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")  # tqdm >= 4.66 reads this; Rasa's bars are tqdm bars
     warnings.filterwarnings("ignore")
-    for name in ("rasa", "tensorflow", "absl", "matplotlib", "urllib3", "asyncio", "sanic", "py.warnings"):
+    for name in ("rasa", "rasa_sdk", "tensorflow", "absl", "matplotlib", "urllib3", "asyncio", "sanic", "py.warnings"):
         logging.getLogger(name).setLevel(logging.ERROR)
     logging.captureWarnings(True)

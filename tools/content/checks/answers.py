@@ -10,7 +10,7 @@ from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 from bot.channels.sms_text import gsm7_length, to_gsm7
 from tools.content.checks.rules import Rules
 from tools.content.readability import measure
-from tools.content.source import ERROR, NOTE, WARNING, Content, Finding, Variation, YamlFile
+from tools.content.source import ERROR, NOTE, WARNING, Content, Finding, IntentBlock, Variation, YamlFile
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 # What Word and phones put around pasted text instead of straight quotes.
@@ -31,7 +31,7 @@ def questions_without_answers(content: Content) -> List[Finding]:
     Rasa's own check misses both: the question would get no reply, the answer never be said.
     """
     answers = content.answers()
-    questions: Dict[str, object] = {}
+    questions: Dict[str, IntentBlock] = {}
     for block in content.intents:
         if block.intent.startswith("faq/"):
             questions.setdefault(block.intent, block)
@@ -213,7 +213,7 @@ def words_to_avoid(texts: Iterable[Tuple[str, int | None, str, str]], rules: Rul
 
 
 def answer_texts(variations: Iterable[Variation]) -> List[Tuple[str, int | None, str, str]]:
-    texts = []
+    texts: List[Tuple[str, int | None, str, str]] = []
     for v in variations:
         texts.append((v.file, v.line, what(v), v.text))
         texts.extend((v.file, v.line, f"a button of {what(v)}", str(b.get("title", ""))) for b in v.buttons)

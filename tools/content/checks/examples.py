@@ -13,7 +13,7 @@ import yaml
 from bot.text import normalise
 from tools.content.checks.project import Project
 from tools.content.checks.rules import Rules
-from tools.content.source import ERROR, WARNING, Content, Example, Finding
+from tools.content.source import ERROR, WARNING, Content, Example, Finding, IntentBlock
 
 # Sentences this short ("hi", "is it free", "exit") are naturally both in a test set and in the
 # training data; copying a longer one into training hides it from the measurement.
@@ -28,7 +28,7 @@ def plain(text: str) -> str:
 def too_few_examples(content: Content, rules: Rules) -> List[Finding]:
     """Each intent needs `min_examples` different examples, English and Spanish files together."""
     distinct: Dict[str, Set[str]] = defaultdict(set)
-    first_block = {}
+    first_block: Dict[str, IntentBlock] = {}
     for block in content.intents:
         distinct[block.intent].update(plain(e.text) for e in block.examples)
         first_block.setdefault(block.intent, block)

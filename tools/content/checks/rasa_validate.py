@@ -16,7 +16,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from tools.content.checks.dialogue import answered_intents, steps
 from tools.content.checks.project import Project
@@ -82,7 +82,7 @@ class Index:
     """Where intents, answers, rules and stories are, to put Rasa's messages on their lines."""
 
     def __init__(self, project: Project, content: Content) -> None:
-        self.steps: Dict[Tuple[str, str], List[Tuple[str, int]]] = {}
+        self.steps: Dict[Tuple[str, str], List[Tuple[str, int | None]]] = {}
         self.blocks: Dict[str, Tuple[str, int]] = {}
         _, files = answered_intents(project)
         for parsed in files:
@@ -91,9 +91,9 @@ class Index:
             data = parsed.data if isinstance(parsed.data, dict) else {}
             for key in ("rules", "stories"):
                 for index, item in enumerate(data.get(key) or []):
-                    name = item.get("rule") or item.get("story") if isinstance(item, dict) else None
-                    if name:
-                        self.blocks[str(name)] = (parsed.name, parsed.line_at(key, index) or 0)
+                    label: Any = item.get("rule") or item.get("story") if isinstance(item, dict) else None
+                    if label:
+                        self.blocks[str(label)] = (parsed.name, parsed.line_at(key, index) or 0)
         self.answers = {name: (block.file, block.line) for name, block in content.answers().items()}
         self.intents: Dict[str, Tuple[str, int]] = {}
         for block in content.intents:
@@ -174,7 +174,8 @@ def _issue_in_file(match: re.Match, index: Index, project: Project) -> List[Find
 
 def _conflict(match: re.Match, index: Index, project: Project) -> List[Finding]:
     names = re.findall(r"predicted in '([^']+)'", match.string)
-    places = [index.blocks[name] for name in dict.fromkeys(names) if name in index.blocks] or [(SOURCE, None)]
+    places: List[Tuple[str, int | None]] = [index.blocks[name] for name in dict.fromkeys(names) if name in index.blocks]
+    places = places or [(SOURCE, None)]
     return [Finding(file, line, ERROR,
                     f"Rasa found rules or stories that disagree ({match.string.strip()}): after the same turn they "
                     "say different things. Make them say the same, or remove one.") for file, line in places]

@@ -110,11 +110,11 @@ def _refuse_unknown_ids_and_lost_characters(rows: List[Tuple[int, ExampleRow]], 
         if lost:
             problems.append(f"{where}: '{row.text}' lost the characters {lost} when the file was saved as Windows-1252. "
                             "Save it as 'CSV UTF-8 (Comma delimited)' instead")
-    for number, row in sheet.answers:
-        before = exported.answers.get(row.key)
-        lost = lost_in_windows_1252(before.answer.text, row.answer.text) if before else None
+    for number, answer_row in sheet.answers:
+        before = exported.answers.get(answer_row.key)
+        lost = lost_in_windows_1252(before.answer.text, answer_row.answer.text) if before else None
         if lost:
-            problems.append(f"{ANSWERS_CSV}, row {number}: the answer '{row.name}' lost the characters {lost} when the "
+            problems.append(f"{ANSWERS_CSV}, row {number}: the answer '{answer_row.name}' lost the characters {lost} when the "
                             "file was saved as Windows-1252. Save it as 'CSV UTF-8 (Comma delimited)' instead")
     if problems:
         raise SpreadsheetError("\n".join(problems))
@@ -209,21 +209,21 @@ def _plan_answers(plan: Plan, content: Content, answers_now: Dict[Tuple[str, str
             for variation in block.variations:
                 key = (name, variation.language or "")
                 kept = Answer.of(variation)
-                row = wanted.get(key)
+                edited = wanted.get(key)
                 language = LANGUAGE_NAMES.get(key[1], key[1])
-                if row is None:
+                if edited is None:
                     plan.changes[model.name].append(f"{name}: {language} answer deleted")
                     plan.counts["answer deleted"] += 1
                     continue
-                merged = _merged(kept, row.answer)
+                merged = _merged(kept, edited.answer)
                 if merged != kept:
                     plan.changes[model.name].append(f"{name}: {language} answer edited")
                     plan.counts["answer edited"] += 1
                 versions.append(merged)
             for language in ("en", "es"):
-                row = wanted.get((name, language))
-                if row and all(v.language != language for v in block.variations):
-                    versions.append(row.answer)
+                added = wanted.get((name, language))
+                if added and all(v.language != language for v in block.variations):
+                    versions.append(added.answer)
                     plan.changes[model.name].append(f"{name}: {LANGUAGE_NAMES[language]} answer added")
                     plan.counts["answer added"] += 1
             if versions:

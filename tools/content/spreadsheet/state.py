@@ -90,18 +90,18 @@ def _refuse_what_a_sheet_cannot_hold(model: NluFile) -> None:
             raise SpreadsheetError(f"{model.name}, line {block.line}: the intent '{block.intent}' appears twice in "
                                    f"this file (first on line {seen[block.intent]}); merge the two lists first")
         seen[block.intent] = block.line
-    for block in model.responses.values():
-        languages = [v.language for v in block.variations]
+    for answer in model.responses.values():
+        languages = [v.language for v in answer.variations]
         if None in languages:
-            raise SpreadsheetError(f"{model.name}, line {block.line}: the answer '{block.name}' has a condition other "
+            raise SpreadsheetError(f"{model.name}, line {answer.line}: the answer '{answer.name}' has a condition other "
                                    "than the language, which a spreadsheet cannot hold; edit it in YAML")
         if len(set(languages)) != len(languages):
-            raise SpreadsheetError(f"{model.name}, line {block.line}: the answer '{block.name}' has two versions in "
+            raise SpreadsheetError(f"{model.name}, line {answer.line}: the answer '{answer.name}' has two versions in "
                                    "one language; merge them in YAML first (make check-content says more)")
-        for variation in block.variations:
+        for variation in answer.variations:
             extra = set(variation.keys) - {"text", "buttons", "condition", "metadata"}
             if extra:
-                raise SpreadsheetError(f"{model.name}, line {variation.line}: the answer '{block.name}' uses "
+                raise SpreadsheetError(f"{model.name}, line {variation.line}: the answer '{answer.name}' uses "
                                        f"{', '.join(sorted(extra))}, which a spreadsheet cannot hold; edit it in YAML")
 
 
