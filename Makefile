@@ -37,7 +37,7 @@ run: train
 
 lint: venv
 	$(VENV)/bin/ruff check bot actions tests tools
-	$(VENV)/bin/mypy bot actions
+	$(VENV)/bin/mypy bot actions tools tests/expected.py
 
 validate: venv
 	$(RASA) data validate --fail-on-warnings
