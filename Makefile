@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv train run test lint validate test-stories pytest evaluate crossval bench clean widget-deps \
-        check-content report try export-csv import-csv
+        check-content report try export-csv import-csv soak
 
 help:
 	@echo "make run    - set up, train if the data changed, start the assistant (Ctrl-C stops it)"
@@ -21,6 +21,7 @@ help:
 	@echo "make report - understanding report for content staff: results/report.html"
 	@echo "make try    - chat with the current model in a local page and see why it answers (MSG=\"...\": one message here)"
 	@echo "make export-csv / make import-csv - examples and answers to and from a spreadsheet"
+	@echo "make bench / make soak - speed against stock Rasa (results/bench.json); 10 minutes under load (results/soak.json)"
 
 venv: $(VENV)/.installed
 
@@ -90,6 +91,10 @@ import-csv: venv
 # Not part of `make test`: trains twice and drives load for several minutes.
 bench: venv
 	$(PY) tools/bench.py
+
+# 50 concurrent conversations for 10 minutes over 2 processes sharing Redis (not in make test).
+soak: train
+	$(PY) -m tools.soak
 
 clean:
 	rm -rf models results .pytest_cache .ruff_cache
