@@ -180,6 +180,10 @@ class Composer:
             draft.add(self._say(state, "crisis_scared"), *self._lines(services[:1], state))
         elif intent == "faq" and turn.answer:
             draft.add(self._answer_text(state, turn), *self._lines(services[:1], state))
+        elif intent == "ask_what_happens" and crisis != "suicide" and self._emergency(state):
+            # In danger, "what do i say when i ring" is about the emergency call (in a suicidal
+            # crisis it is about the crisis line, answered from its facts below).
+            draft.add(self._say(state, "crisis_what_to_say"))
         elif intent in PRACTICAL:
             self._practical(state, intent, draft, crisis, turn)
         elif not self._supported(state):

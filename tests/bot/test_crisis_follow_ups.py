@@ -81,3 +81,12 @@ def test_the_same_reply_is_never_given_three_times_in_a_row() -> None:
         said.append(reply.messages[0].text)
     for i in range(2, len(said)):
         assert not (said[i] == said[i - 1] == said[i - 2]), said
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_in_danger_what_to_say_on_the_call_starts_with_where_you_are(language: str) -> None:
+    # "what do i say when i ring" mid-danger is about the emergency call, not a hotline's intake.
+    state = composer().respond(State(region="NZ", language=language), Turn(intent="danger_now")).state
+    text = composer().respond(state, Turn(intent="ask_what_happens")).messages[0].text
+    assert text.startswith(load_words().say(language, "crisis_lead", "danger", emergency="111").split("\n")[0])
+    assert load_words().say(language, "crisis_what_to_say") in text
