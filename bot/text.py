@@ -39,10 +39,6 @@ def normalise_phrase(text: str) -> str:
     return _NOT_LETTER_OR_DIGIT.sub(" ", folded).strip()
 
 
-def contains_phrase(normalised_text: str, normalised_phrase: str) -> bool:
-    """Whole-word containment of an already-normalised phrase."""
-    return f" {normalised_phrase} " in f" {normalised_text} "
-
 
 def phrases_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     """One compiled pattern for many already-normalised phrases, matched as whole words.

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-from bot.conversation.state import State, Turn, update
+from bot.conversation.state import NO_NEED, State, Turn, update
 from bot.conversation.words import Words
 from bot.hotlines import HotlineDirectory, Service
 from bot.text import normalise
@@ -285,8 +285,8 @@ class Composer:
         named = self._named_service(turn.text, state)
         if named and self._supported(state):
             return self._hint(state, draft.add(self._line(named, state)))
-        need = state.need if state.need and state.need != "none" else turn.answer_need
-        if need and need != "none" and need in self.directory.needs:
+        need = state.need or turn.answer_need
+        if need and need != NO_NEED and need in self.directory.needs:
             services = [s for s in self._services(need, state) if not self._is_emergency(s)]
             if services and self._supported(state):
                 draft.add(self._line(services[0], state))

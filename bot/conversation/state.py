@@ -111,7 +111,7 @@ def update(state: State, turn: Turn, directory: HotlineDirectory) -> State:
             changes["need"] = need
     elif need and need != "core":
         changes["need"] = need
-    elif turn.answer_need and turn.answer_need != NO_NEED and state.need in (None, NO_NEED):
+    elif turn.answer_need and turn.answer_need != NO_NEED and not state.need:
         # A question about the chat itself ("is this safe to use") sets no need, so the
         # next answer about abuse still brings that need's service.
         changes["need"] = turn.answer_need

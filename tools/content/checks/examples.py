@@ -183,7 +183,8 @@ class _FirstWordIndex:
 
 def matched_words(words: str, rule: object) -> str | None:
     """Which of a crisis rule's phrases a normalised message contains, said for staff ('"has a knife"')."""
-    from bot.text import contains_phrase
+    def contains_phrase(words: str, phrase: str) -> bool:  # whole words, both already normalised
+        return f" {phrase} " in f" {words} "
 
     for phrase in getattr(rule, "phrases", ()):
         if contains_phrase(words, phrase):
