@@ -28,8 +28,8 @@ LANGUAGES = ("en", "es")
 _SERVICE_FIELDS = frozenset({
     "name", "label", "label_es", "for", "source", "verified", "call", "also_call", "tty", "tty_note", "text",
     "text_keyword", "text_note", "text_note_es", "chat", "web", "silent", "silent_es", "hours", "free", "languages",
-    "interpreters", "spanish", "confidential", "not_police", "not_immigration", "not_government", "shares_without_consent",
-    "shares_without_consent_es",
+    "interpreters", "spanish", "confidential", "anonymous", "not_police", "not_immigration", "not_government",
+    "shares_without_consent", "shares_without_consent_es",
     "for_others", "anywhere", "adults_only", "text_safety", "note", "names",
 })
 
@@ -83,6 +83,7 @@ class Service:
     interpreters: bool = False
     spanish: Mapping[str, str] = field(default_factory=dict)
     confidential: bool | None = None
+    anonymous: bool = False  # takes reports without the person's name (its source says so)
     not_police: bool = False
     not_immigration: bool = False
     not_government: bool = False
@@ -342,6 +343,7 @@ def _parse_service(key: str, entry: object, problems: List[Problem]) -> Service 
         interpreters=flag("interpreters"),
         spanish={str(k): str(v) for k, v in (entry.get("spanish") or {}).items()},
         confidential=entry.get("confidential") if isinstance(entry.get("confidential"), bool) else None,
+        anonymous=flag("anonymous"),
         not_police=flag("not_police"),
         not_immigration=flag("not_immigration"),
         not_government=flag("not_government"),

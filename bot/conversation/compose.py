@@ -28,7 +28,7 @@ from bot.text import normalise
 _KNOWS: Dict[str, Callable[[Service], bool]] = {
     "ask_cost": lambda s: bool(s.call),
     "ask_language": lambda s: s.speaks_spanish() or s.interpreters,
-    "ask_confidential": lambda s: s.confidential is not None,
+    "ask_confidential": lambda s: s.confidential is not None or s.anonymous,
     "ask_police_immigration": lambda s: s.not_police or s.not_immigration or bool(s.shares_without_consent),
     "ask_for_someone_else": lambda s: s.for_others,
 }
@@ -143,9 +143,9 @@ class Composer:
             "inform_identity": lambda b, s, t, d, v: self._identity(s, t, d),
             "inform_helper": lambda b, s, t, d, v: self._helper(s, d),
             "inform_contact_limits": lambda b, s, t, d, v: self._contact_limits(s, d),
-            "cannot_talk": lambda b, s, t, d, v: self._options(s, d, "crisis_cannot_talk", text_only=True),
+            "cannot_talk": lambda b, s, t, d, v: self._options(s, d, "crisis_cannot_talk", t),
             "ask_text_option": lambda b, s, t, d, v: self._text_question(s, d, t),
-            "dont_want_to_call": lambda b, s, t, d, v: self._options(s, d, "crisis_dont_want_to_call", text_only=True),
+            "dont_want_to_call": lambda b, s, t, d, v: self._options(s, d, "crisis_dont_want_to_call", t),
             "ask_what_to_do": lambda b, s, t, d, v: self._what_to_do(s, d),
             "ask_if_danger": lambda b, s, t, d, v: self._if_danger(s, d),
             "feel_scared": lambda b, s, t, d, v: self._scared(s, d, v),
@@ -205,7 +205,18 @@ class Composer:
                       *self._text_lines(state, crisis)[:1])
         else:
             draft.add(self._say(state, "crisis_still_here", turn=variant), *self._lines(services[:1], state))
+        if state.contact == "deaf":
+            self._emergency_for_deaf(state, draft)
         return self._hint(state, draft)
+
+    def _emergency_for_deaf(self, state: State, draft: _Draft) -> None:
+        """"Call 000" is no use to someone who cannot hear: the emergency's TTY or text line, after the lead."""
+        emergency = self._emergency_service(state)
+        if emergency is None or not (emergency.tty or emergency.text):
+            return
+        line = self._line(emergency, state)
+        if line not in draft.lines:
+            draft.lines.insert(1, line)
 
     def _asks_for_help(self, intent: str) -> bool:
         """A request for help or a new disclosure (mid-crisis, it gets the crisis services again)."""
@@ -299,20 +310,34 @@ class Composer:
         return turn.answer.get(state.language) or turn.answer.get("en") or ""
 
     # ---- follow-ups outside a crisis -----------------------------------------
-    def _options(self, state: State, draft: _Draft, opening: str, text_only: bool) -> _Draft:
+    def _options(self, state: State, draft: _Draft, opening: str, turn: Turn) -> _Draft:
+        """"I can't talk" / "I don't want to call": ways to reach help without a voice call."""
+        if state.contact == "deaf":
+            return self._contact_limits(state, draft)  # their TTY and relay options
+        if self._names_emergency(state, turn):
+            return self._emergency_without_voice(state, draft)
         need = state.need or "core"
         draft.add(self._say(state, opening), *self._text_lines(state, need))
         return self._hint(state, draft)
 
-    def _text_question(self, state: State, draft: _Draft, turn: Turn | None = None) -> _Draft:
+    def _names_emergency(self, state: State, turn: Turn) -> bool:
+        """The message names the region's emergency number ("can i text 911", "how do i get 000")."""
+        return any(n in turn.text for n in self.directory.emergency_numbers(self._region(state)))
+
+    def _emergency_without_voice(self, state: State, draft: _Draft) -> _Draft:
+        """The emergency service's own text option, or its silent-call instructions."""
+        emergency = self._emergency_service(state)
+        if emergency is None:
+            return draft.add(self._say(state, "crisis_cannot_talk"))
+        if emergency.text:
+            return draft.add(self._line(emergency, state, prefer_text=True), self._text_911(state))
+        return draft.add(self._silent(state) or self._say(state, "crisis_cannot_talk"))
+
+    def _text_question(self, state: State, draft: _Draft, turn: Turn) -> _Draft:
         if state.contact == "deaf":
             return self._contact_limits(state, draft)
-        emergency = self._emergency_service(state)
-        if emergency and turn and any(n in turn.text for n in self.directory.emergency_numbers(self._region(state))):
-            # "can i text 911 / sms 000": the emergency service's own text or silent option.
-            if emergency.text:
-                return draft.add(self._line(emergency, state, prefer_text=True), self._text_911(state))
-            return draft.add(self._silent(state) or self._say(state, "crisis_cannot_talk"))
+        if self._names_emergency(state, turn):
+            return self._emergency_without_voice(state, draft)
         need = state.need if state.need and state.need != "core" else "crisis_text"
         services = [s for s in self._services(need, state) if not self._is_emergency(s)]
         first = services[0] if services else None
@@ -422,7 +447,11 @@ class Composer:
             if interpreting:
                 draft.add(self._say(state, "interpreting"), *self._lines(interpreting[:1], state))
         elif intent == "ask_confidential":
-            draft.add(self._say(state, "confidential_yes" if service.confidential else "confidential_unknown", service=name))
+            if service.anonymous:
+                draft.add(self._say(state, "anonymous_yes", service=name))
+            if service.confidential or not service.anonymous:
+                draft.add(self._say(state, "confidential_yes" if service.confidential else "confidential_unknown",
+                                    service=name))
             self._police_facts(state, service, draft)
         elif intent == "ask_police_immigration":
             if service.confidential:

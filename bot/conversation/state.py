@@ -100,8 +100,11 @@ def update(state: State, turn: Turn, directory: HotlineDirectory) -> State:
     changes["facets"] = _facets(state.facets, turn.entities.get(FACET_ENTITY) or ())
     need = directory.need_for_intent(turn.intent)
     if turn.intent in UNCLEAR_INTENTS and turn.need_guess in directory.needs \
-            and turn.need_guess not in directory.crisis_needs:
-        need = turn.need_guess  # no intent is clear, but the need is
+            and turn.need_guess not in directory.crisis_needs and not state.need:
+        # No intent is clear, but the need is. Only a first need: an unclear follow-up
+        # ("is that illegal here") leans on the words of every need and must not
+        # replace what the person already said is happening.
+        need = turn.need_guess
     if need in directory.crisis_needs:
         # "where do i even go" mid-danger, guessed as suicidal, is not a new crisis.
         if not (state.crisis and state.crisis != need and turn.confidence < SWITCH_CRISIS_CONFIDENCE):

@@ -21,6 +21,26 @@ NEED_GUESS = 0.45
 NEED_LIFT = 1.25
 
 
+# FallbackClassifier's threshold (config.yml): a "not understood" whose best intent is above it
+# came from a near tie between two intents, not from a message the model cannot place.
+FALLBACK_THRESHOLD = 0.15
+
+
+def _tied_disclosure(intent: str, ranking: List[Mapping[str, Any]]) -> str | None:
+    """The need of a disclosure that tied with another intent ("can i text someone about my bf hitting me").
+
+    Rasa calls a near tie "not understood"; when the first of the two is a non-crisis need,
+    the person said what is happening, and that need is kept (crises have the safety net).
+    """
+    from bot.hotlines import directory
+
+    ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
+    if intent != "nlu_fallback" or not ranked or float(ranked[0].get("confidence") or 0) < FALLBACK_THRESHOLD:
+        return None
+    need = directory().need_for_intent(str(ranked[0].get("name")))
+    return need if need not in (None, "core") and need not in directory().crisis_needs else None
+
+
 def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None = None,
                     bot_texts: List[str] | None = None) -> Turn:
     """A Turn from Rasa's parse data (the SDK's latest_message, or a UserUttered's parse_data)."""
@@ -42,7 +62,7 @@ def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None
     needs = parse.get("need_ranking") or []
     top = needs[0] if needs else {}
     sure = float(top.get("confidence") or 0) >= NEED_GUESS and float(top.get("lift") or 0) >= NEED_LIFT
-    need_guess = top.get("name") if sure else None
+    need_guess = top.get("name") if sure else _tied_disclosure(intent, parse.get("intent_ranking") or [])
     return Turn(
         intent=intent,
         confidence=confidence,

@@ -10,14 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.respond import ActionRespond
 from bot.hotlines import directory
-from tests.expected import crisis_lead, emergency, number
+from tests.expected import crisis_lead, emergency, number, say
 
 
 def tracker(text: str, intent: str, slots: Dict[str, Any] | None = None, entities: List[Dict[str, Any]] | None = None,
             metadata: Dict[str, Any] | None = None, answer: List[Dict[str, Any]] | None = None,
-            confidence: float = 0.9, history: List[Dict[str, Any]] | None = None) -> Tracker:
+            confidence: float = 0.9, history: List[Dict[str, Any]] | None = None,
+            ranking: List[Dict[str, Any]] | None = None, needs: List[Dict[str, Any]] | None = None) -> Tracker:
     parse: Dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": confidence},
-                             "entities": entities or []}
+                             "entities": entities or [], "intent_ranking": ranking or [], "need_ranking": needs or []}
     if answer is not None:
         parse["response_selector"] = {intent: {"response": {"responses": answer, "intent_response_key": "faq/x"}}}
     events = [*(history or []), {"event": "user", "text": text, "parse_data": parse, "metadata": metadata or {}}]
@@ -82,3 +83,61 @@ def test_the_region_hint_is_said_once() -> None:
     assert "the US" in said and slots["hint_shown"] is True
     again, _ = run(tracker("what do i do", "ask_what_to_do", {"need": "trafficking", "hint_shown": True}))
     assert "the US" not in again
+
+
+def test_a_disclosure_that_tied_with_a_question_still_sets_the_need() -> None:
+    # Rasa calls a near tie "not understood"; the disclosure in it is kept and answered.
+    tie = [{"name": "nlu_fallback", "confidence": 0.15}, {"name": "help_domestic_abuse", "confidence": 0.23},
+           {"name": "ask_text_option", "confidence": 0.22}]
+    said, slots = run(tracker("can i text w someone about my bf hitting me", "nlu_fallback", {"region": "US"},
+                              confidence=0.15, ranking=tie))
+    assert slots["need"] == "domestic_abuse" and number("us_dv") in said
+    # A message the model cannot place at all keeps no need.
+    unsure = [{"name": "nlu_fallback", "confidence": 0.15}, {"name": "help_domestic_abuse", "confidence": 0.08}]
+    _, slots = run(tracker("blue table seven", "nlu_fallback", {"region": "US"}, confidence=0.15, ranking=unsure))
+    assert "need" not in slots
+
+
+def test_a_deaf_person_who_cannot_talk_gets_the_emergency_tty_first() -> None:
+    au = directory().services["au_emergency"]
+    said, _ = run(tracker("how do i get 000 if i cant hear them", "cannot_talk", {"region": "AU", "contact": "deaf"}))
+    assert au.tty and au.tty in said.split("\n")[1]
+
+
+def test_asking_how_to_reach_the_emergency_number_without_a_voice_gets_its_own_options() -> None:
+    us = directory().services["us_emergency"]
+    said, _ = run(tracker("i dont want to call 911 out loud", "dont_want_to_call", {"region": "US"}))
+    assert us.text and said.startswith("- ") and emergency("US") in said.split("\n")[0]
+    gb = directory().services["gb_emergency"]
+    said, _ = run(tracker("i cant talk if i ring 999", "cannot_talk", {"region": "GB"}))
+    assert gb.silent and said.startswith(gb.silent)
+
+
+def test_a_service_that_takes_reports_without_a_name_says_so() -> None:
+    anonymous = [key for key in directory().needs["trafficking"].services["NZ"]
+                 if directory().services[key].anonymous]
+    assert anonymous, "the NZ directory names an anonymous trafficking line"
+    service = directory().services[anonymous[0]]
+    said, _ = run(tracker("do i have to give my name", "ask_confidential", {"region": "NZ", "need": "trafficking"}))
+    assert said.startswith(say("anonymous_yes", service=service.name)) and service.call and service.call in said
+
+
+def test_an_unclear_follow_up_does_not_replace_the_need_already_said() -> None:
+    leaning = [{"name": "domestic_abuse", "confidence": 0.6, "lift": 2.0}]
+    said, slots = run(tracker("is that illegal here", "nlu_fallback", {"region": "US", "need": "trafficking"},
+                              confidence=0.15, needs=leaning))
+    assert "need" not in slots and number("us_trafficking") in said and number("us_dv") not in said
+    # With nothing said yet, the same lean is taken as the need.
+    _, slots = run(tracker("he controls everything i do", "nlu_fallback", {"region": "US"}, confidence=0.15,
+                           needs=leaning))
+    assert slots["need"] == "domestic_abuse"
+
+
+def test_in_danger_a_deaf_person_gets_the_emergency_tty_or_text_line_next_to_the_number() -> None:
+    au = directory().services["au_emergency"]
+    said, _ = run(tracker("hes hurting me, how do i get police, i cant use voice", "danger_now",
+                          {"region": "AU", "contact": "deaf"}))
+    lines = said.split("\n")
+    assert lines[0].startswith(crisis_lead("AU")) and au.tty and au.tty in lines[1]
+    hearing, _ = run(tracker("hes hurting me", "danger_now", {"region": "AU"}))
+    assert not any(au.tty in line for line in hearing.split("\n")[1:2])
