@@ -81,7 +81,7 @@ class Gazetteer:
 
     def __init__(self, names: Dict[Tuple[str, ...], Tuple[Candidate, ...]], abbreviations: Dict[str, Tuple[str, ...]],
                  cues: Iterable[str], origin_cues: Iterable[str], supported: Iterable[str],
-                 bigger_by: float, left_cues: Iterable[str] = ()) -> None:
+                 bigger_by: float, left_cues: Iterable[str] = (), world_city_by: float = 20.0) -> None:
         self._names = names
         self._abbreviations = abbreviations
         self._cues = frozenset(tuple(normalise(c).split()) for c in cues)
@@ -89,6 +89,7 @@ class Gazetteer:
         self._left_cues = frozenset(tuple(normalise(c).split()) for c in left_cues)
         self._supported = frozenset(supported)
         self._bigger_by = bigger_by
+        self._world_city_by = world_city_by
 
     # ---- building ---------------------------------------------------------
     @classmethod
@@ -154,6 +155,7 @@ class Gazetteer:
             supported,
             float((config.get("prefer") or {}).get("bigger_by", 3)),
             config.get("left_cues") or [],
+            float((config.get("prefer") or {}).get("unserved_bigger_by", 20)),
         )
 
     # ---- finding ----------------------------------------------------------
@@ -243,6 +245,12 @@ class Gazetteer:
             return Found(countries.pop())
         ranked = sorted(served or pool, key=lambda c: (-c.kind, -c.population))
         best = ranked[0]
+        # A served region wins a shared name, unless the other place dwarfs it: "rome" is
+        # Italy's capital before a town in Georgia, and Italy's emergency number is the one to give.
+        world = max((c for c in pool if c.country not in self._supported and c.kind == best.kind),
+                    key=lambda c: c.population, default=None)
+        if world is not None and world.population >= best.population * self._world_city_by:
+            return Found(world.country)
         rivals = [c for c in ranked[1:] if c.country != best.country and c.kind == best.kind
                   and c.country in self._supported and best.country in self._supported
                   and c.population * self._bigger_by > best.population]

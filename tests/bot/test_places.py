@@ -27,6 +27,8 @@ PLACES = gazetteer(frozenset(directory().regions))
     ("vivo en mexico", "MX"), ("osaka", "JP"), ("im from the uk but im in india now", "IN"),
     # a served region before a country of the same name; "in cork" before a "uk sim"
     ("georgia", "US"), ("im in tbilisi georgia", "GE"), ("im in cork tho its a uk sim", "IE"),
+    # a served region's town before a city abroad, unless the city dwarfs it
+    ("athens", "US"), ("im in rome georgia", "US"), ("on holiday in rome with my bf", "IT"), ("naples", "IT"),
 ])
 def test_places_at_any_level_name_their_country(text: str, country: str) -> None:
     assert PLACES.find(text).country == country
