@@ -4,8 +4,8 @@
 language (intent `switch_language`). Otherwise py3langid, an offline detector
 limited to English and Spanish, decides messages of a few words when it is
 sure; short messages count as Spanish when they are common Spanish words or
-carry Spanish letters (ñ, ¿, á ...). When unsure, nothing is set and the
-conversation keeps its language.
+carry Spanish letters (ñ, ¿, á ...), longer ones when they have ñ, ¿ or ¡.
+When unsure, nothing is set and the conversation keeps its language.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from bot.text import normalise
 
 LANGUAGE_ENTITY = "language"
 SWITCH_INTENT = "switch_language"
-_SPANISH_LETTERS = re.compile(r"[ñ¿¡áéíóú]", re.IGNORECASE)
+# ñ ¿ ¡ are Spanish wherever they appear; an accented vowel is Spanish only in a short
+# message, because longer English ones carry names and words with them ("the gardaí", "café").
+_SPANISH_MARKS = re.compile(r"[ñ¿¡]", re.IGNORECASE)
+_ACCENTED_VOWELS = re.compile(r"[áéíóú]", re.IGNORECASE)
 
 
 class LanguageGuesser:
@@ -51,9 +54,10 @@ class LanguageGuesser:
         words = normalise(text)
         if not words:
             return None
-        if words in self.spanish_words or _SPANISH_LETTERS.search(text):
+        short = len(words.split()) < self.min_words
+        if words in self.spanish_words or _SPANISH_MARKS.search(text) or (short and _ACCENTED_VOWELS.search(text)):
             return "es"
-        if len(words.split()) < self.min_words:
+        if short:
             return None
         language, confidence = self.identifier.classify(text.lower())
         return str(language) if confidence >= self.min_confidence else None
