@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import PROJECT_ROOT
@@ -28,6 +28,7 @@ from bot.text import normalise, phrases_pattern
 logger = logging.getLogger(__name__)
 
 AGES = range(5, 18)
+CHILD_INTENT = "child_exploitation"
 # Blocks of phrases in other languages inside each crisis intent.
 LANGUAGE_BLOCKS = ("es",)
 # The one home of the safety-net file's path (the component, the channels and the checks read it).
@@ -52,6 +53,15 @@ class CrisisRule:
     intent: str
     phrases: Tuple[str, ...]
     all_of: Tuple[Tuple[Tuple[str, ...], ...], ...]
+    children: Tuple[str, ...] = ()  # words that name a child (child_exploitation only)
+
+    def names_a_child(self, words: str) -> bool:
+        """Whether a normalised message names a child: `children`, or the first group of an all_of."""
+        return bool(self._child_pattern.search(f" {words} "))
+
+    @cached_property
+    def _child_pattern(self) -> re.Pattern:
+        return phrases_pattern(self.children + tuple(p for c in self.all_of if c for p in c[0]))
 
     def matches(self, words: str) -> bool:
         """Whether a normalised message triggers this rule."""
@@ -91,7 +101,8 @@ def load_rules(path: Path) -> Tuple[CrisisRule, ...]:
         )
         if not phrases and not any(combinations):
             raise SafetyNetError(f"{path}: '{intent}' has no phrases")
-        rules.append(CrisisRule(str(intent), tuple(p for p in phrases if p), combinations))
+        children = tuple(p for block in blocks for raw_p in block.get("children") or [] for p in _expand(str(raw_p)))
+        rules.append(CrisisRule(str(intent), tuple(p for p in phrases if p), combinations, children))
     return tuple(rules)
 
 
@@ -144,10 +155,30 @@ class CrisisSafetyNet(RuleComponent, IntentClassifier):
                 if best.get("name") in crisis_intents and best.get("confidence", 0) >= self.config["model_threshold"]:
                     # The model's guess keeps its own confidence: a guess, not a rule.
                     intent, confidence = best["name"], float(best["confidence"])
+            if intent is None and current == CHILD_INTENT and self._an_adult_not_a_child(message, text):
+                intent = self._next_guess(message, crisis_intents)
+                confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
             if intent and intent != current:
                 override_intent(message, intent, confidence)
                 logger.debug("Crisis safety net routed a message to %s.", intent)
         return messages
+
+    def _an_adult_not_a_child(self, message: Message, text: str) -> bool:
+        """An adult's age is said ("im 31", "soy hombre de 30"), no child's, and no word names a child.
+
+        The model alone then does not make it child exploitation: adults' sextortion was
+        taken for a child's. A safety-net phrase (a child named with something sexual) still wins.
+        """
+        rule = next((r for r in self.rules if r.intent == CHILD_INTENT), None)
+        facets = {e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == "facet"}
+        return rule is not None and "adult" in facets and "under_18" not in facets \
+            and not rule.names_a_child(normalise(text))
+
+    @staticmethod
+    def _next_guess(message: Message, crisis_intents: set) -> str:
+        """The model's best intent that is not a crisis one ("not understood" when it has none)."""
+        ranked = [r.get("name") for r in message.get(INTENT_RANKING_KEY) or []]
+        return next((str(n) for n in ranked if n and n not in crisis_intents and n != "nlu_fallback"), "nlu_fallback")
 
 
 __all__ = ["CrisisSafetyNet", "CrisisRule", "crisis_intent_for", "load_rules"]
