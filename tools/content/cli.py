@@ -15,7 +15,7 @@ from typing import List
 from bot.config import PROJECT_ROOT
 
 # Before anything imports TensorFlow (through Rasa): its start-up chatter is not for staff.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # forced, even when a parent process set a chattier level
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 

@@ -15,7 +15,7 @@ import warnings
 
 def quiet_libraries() -> None:
     """Silence library warnings, TensorFlow's C++ log and tqdm's progress bars for this process."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # forced: a parent process may pass a chattier level
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")  # tqdm >= 4.66 reads this; Rasa's bars are tqdm bars
     warnings.filterwarnings("ignore")
