@@ -22,16 +22,19 @@ SETS = PROJECT_ROOT / "tests" / "nlu"
 # knowledge base on 2026-12-02 by someone blind to model output (tests/nlu/RELABELLED.md).
 # knowledge_blind: 2026-12-02, from the list of answers only; first measured at 74.5 %.
 # spanish_heldout / spanish_blind: 2026-12-02; first measured at 63.8 % and 86.8 %.
-# Floors: about 3 points under the figure measured on 2026-12-03 (README), so a content
-# edit that costs a point passes and a real regression does not.
+# spanish_fresh: 2026-12-03, after Spanish round five, from a list of intents only.
+# Floors: about 3 points under the figure measured on 2026-12-03, after Spanish round five (README), so a content
+# edit that costs a point passes and a real regression does not. The Spanish sets are
+# gated at the 90 % issue 16 asks for.
 FLOORS = {
-    "heldout.yml": 0.87,  # 90.6 %
+    "heldout.yml": 0.87,  # 90.9 %
     "blind.yml": 0.86,  # 89.5 %
-    "fresh.yml": 0.82,  # 85.5 %
-    "knowledge_blind.yml": 0.82,  # 85.2 % (first 74.5 %; issue 15 asked for at least that minus 3)
-    "spanish_heldout.yml": 0.84,  # 86.9 % (issue 16 asks 90 %: not reached)
-    "spanish_blind.yml": 0.90,  # 92.3 % (issue 16: at least 90 %)
-    "followups_blind.yml": 0.84,  # 87.6 % (first 86.6 %)
+    "fresh.yml": 0.82,  # 85.0 %
+    "knowledge_blind.yml": 0.82,  # 84.6 % (first 74.5 %; issue 15 asked for at least that minus 3)
+    "spanish_heldout.yml": 0.90,  # 93.0 % (first 63.8 %; issue 16: at least 90 %)
+    "spanish_blind.yml": 0.90,  # 93.5 % (first 86.8 %; issue 16: at least 90 %)
+    "spanish_fresh.yml": 0.81,  # 84.0 % (first 82.8 %, crisis 91.3 %: written blind on 2026-12-03)
+    "followups_blind.yml": 0.84,  # 86.2 % (first 86.6 %)
 }
 PATHS = [SETS / name for name in FLOORS]
 
