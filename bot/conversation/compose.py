@@ -312,17 +312,21 @@ class Composer:
     # ---- follow-ups outside a crisis -----------------------------------------
     def _options(self, state: State, draft: _Draft, opening: str, turn: Turn) -> _Draft:
         """"I can't talk" / "I don't want to call": ways to reach help without a voice call."""
-        if state.contact == "deaf":
-            return self._contact_limits(state, draft)  # their TTY and relay options
-        if self._names_emergency(state, turn):
-            return self._emergency_without_voice(state, draft)
+        special = self._without_voice(state, draft, turn)
+        if special:
+            return special
         need = state.need or "core"
         draft.add(self._say(state, opening), *self._text_lines(state, need))
         return self._hint(state, draft)
 
-    def _names_emergency(self, state: State, turn: Turn) -> bool:
-        """The message names the region's emergency number ("can i text 911", "how do i get 000")."""
-        return any(n in turn.text for n in self.directory.emergency_numbers(self._region(state)))
+    def _without_voice(self, state: State, draft: _Draft, turn: Turn) -> _Draft | None:
+        """A deaf person's TTY and relay options, or the emergency number's own way without a voice
+        when the message names it ("can i text 911", "how do i get 000"); None otherwise."""
+        if state.contact == "deaf":
+            return self._contact_limits(state, draft)
+        if any(n in turn.text for n in self.directory.emergency_numbers(self._region(state))):
+            return self._emergency_without_voice(state, draft)
+        return None
 
     def _emergency_without_voice(self, state: State, draft: _Draft) -> _Draft:
         """The emergency service's own text option, or its silent-call instructions."""
@@ -334,10 +338,9 @@ class Composer:
         return draft.add(self._silent(state) or self._say(state, "crisis_cannot_talk"))
 
     def _text_question(self, state: State, draft: _Draft, turn: Turn) -> _Draft:
-        if state.contact == "deaf":
-            return self._contact_limits(state, draft)
-        if self._names_emergency(state, turn):
-            return self._emergency_without_voice(state, draft)
+        special = self._without_voice(state, draft, turn)
+        if special:
+            return special
         need = state.need if state.need and state.need != "core" else "crisis_text"
         services = [s for s in self._services(need, state) if not self._is_emergency(s)]
         first = services[0] if services else None
@@ -449,9 +452,10 @@ class Composer:
         elif intent == "ask_confidential":
             if service.anonymous:
                 draft.add(self._say(state, "anonymous_yes", service=name))
-            if service.confidential or not service.anonymous:
-                draft.add(self._say(state, "confidential_yes" if service.confidential else "confidential_unknown",
-                                    service=name))
+            if service.confidential:
+                draft.add(self._say(state, "confidential_yes", service=name))
+            elif not service.anonymous:
+                draft.add(self._say(state, "confidential_unknown", service=name))
             self._police_facts(state, service, draft)
         elif intent == "ask_police_immigration":
             if service.confidential:

@@ -21,24 +21,21 @@ NEED_GUESS = 0.45
 NEED_LIFT = 1.25
 
 
-# FallbackClassifier's threshold (config.yml): a "not understood" whose best intent is above it
-# came from a near tie between two intents, not from a message the model cannot place.
-FALLBACK_THRESHOLD = 0.15
-
-
-def _tied_disclosure(intent: str, ranking: List[Mapping[str, Any]]) -> str | None:
+def _tied_disclosure(intent: str, confidence: float, ranking: List[Mapping[str, Any]]) -> str | None:
     """The need of a disclosure that tied with another intent ("can i text someone about my bf hitting me").
 
-    Rasa calls a near tie "not understood"; when the first of the two is a non-crisis need,
-    the person said what is happening, and that need is kept (crises have the safety net).
+    Rasa calls a near tie "not understood" too; it is a tie when the best intent reaches the
+    fallback's own confidence (FallbackClassifier gives "not understood" its threshold). The
+    person said what is happening, so that need is kept (state.update leaves crisis needs to
+    the safety net).
     """
     from bot.hotlines import directory
 
     ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
-    if intent != "nlu_fallback" or not ranked or float(ranked[0].get("confidence") or 0) < FALLBACK_THRESHOLD:
+    if intent != "nlu_fallback" or not ranked or float(ranked[0].get("confidence") or 0) < confidence:
         return None
     need = directory().need_for_intent(str(ranked[0].get("name")))
-    return need if need not in (None, "core") and need not in directory().crisis_needs else None
+    return need if need not in (None, "core") else None
 
 
 def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None = None,
@@ -62,7 +59,7 @@ def turn_from_parse(parse: Mapping[str, Any], metadata: Mapping[str, Any] | None
     needs = parse.get("need_ranking") or []
     top = needs[0] if needs else {}
     sure = float(top.get("confidence") or 0) >= NEED_GUESS and float(top.get("lift") or 0) >= NEED_LIFT
-    need_guess = top.get("name") if sure else _tied_disclosure(intent, parse.get("intent_ranking") or [])
+    need_guess = top.get("name") if sure else _tied_disclosure(intent, confidence, parse.get("intent_ranking") or [])
     return Turn(
         intent=intent,
         confidence=confidence,

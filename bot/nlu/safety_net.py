@@ -133,6 +133,7 @@ class CrisisSafetyNet(RuleComponent, IntentClassifier):
         super().__init__({**self.get_default_config(), **config})
         path = Path(config["rules"])
         self.rules = load_rules(path if path.is_absolute() else PROJECT_ROOT / path)
+        self._child_rule = next((r for r in self.rules if r.intent == CHILD_INTENT), None)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Replace the intent with the matched crisis intent (confidence 1.0).
@@ -169,10 +170,9 @@ class CrisisSafetyNet(RuleComponent, IntentClassifier):
         The model alone then does not make it child exploitation: adults' sextortion was
         taken for a child's. A safety-net phrase (a child named with something sexual) still wins.
         """
-        rule = next((r for r in self.rules if r.intent == CHILD_INTENT), None)
         facets = {e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == "facet"}
-        return rule is not None and "adult" in facets and "under_18" not in facets \
-            and not rule.names_a_child(normalise(text))
+        return self._child_rule is not None and "adult" in facets and "under_18" not in facets \
+            and not self._child_rule.names_a_child(normalise(text))
 
     @staticmethod
     def _next_guess(message: Message, crisis_intents: set) -> str:
